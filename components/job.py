@@ -1,0 +1,117 @@
+"""The batch/v1 Job spec of a planned run (pure: a dict in the API's spelling)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import yaml
+
+from .names import dns_label, label_value
+from .plan import RunPlan
+from .stack_config import SecurityContext
+
+MAIN_CONTAINER = "main"
+OUTPUTS_INIT_CONTAINER = "prepare-outputs"
+MANAGED_BY = "polyaxon-storage"
+RUN_KEY = "polyaxon-storage/run"
+TEAM_KEY = "polyaxon-storage/team"
+# No privilege escalation, no capabilities, the runtime's seccomp profile.
+HARDENED_SECURITY_CONTEXT: dict[str, Any] = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# `mkdir -p` needs next to nothing; bounded so it fits tight namespace quotas.
+INIT_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+
+
+def security_context(override: Optional[SecurityContext]) -> dict[str, Any]:
+    """The hardened default, with the fields a run sets replacing the defaults."""
+    merged = dict(HARDENED_SECURITY_CONTEXT)
+    if override is not None:
+        merged.update(override.model_dump(exclude_none=True))
+    return merged
+
+
+def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
+    """The Job that executes `run` in its team's namespace."""
+    storage = run.storage
+    labels = {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        RUN_KEY: label_value(run.name),
+        TEAM_KEY: label_value(run.team.name),
+    }
+    annotations = {RUN_KEY: run.name, TEAM_KEY: run.team.name}
+    container_security = security_context(run.security_context)
+
+    main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": run.image}
+    if run.command is not None:
+        main["command"] = list(run.command)
+    if run.args is not None:
+        main["args"] = list(run.args)
+    # Storage variables first, so a run's own env can use $(POLYAXON_RUN_OUTPUTS_PATH).
+    main["env"] = [*storage.env, *({"name": name, "value": value} for name, value in sorted(run.env.items()))]
+    if run.resources is not None:
+        resources = {
+            kind: {name: str(value) for name, value in getattr(run.resources, kind).items()}
+            for kind in ("requests", "limits")
+            if getattr(run.resources, kind)
+        }
+        if resources:
+            main["resources"] = resources
+    if storage.volume_mounts:
+        main["volumeMounts"] = list(storage.volume_mounts)
+    main["securityContext"] = container_security
+
+    pod_spec: dict[str, Any] = {"restartPolicy": "Never"}
+    if storage.node_selector:
+        pod_spec["nodeSelector"] = dict(storage.node_selector)
+    if storage.volumes:
+        pod_spec["volumes"] = list(storage.volumes)
+    if storage.outputs_mount is not None:
+        # The run's outputs directory exists before the main container starts.
+        pod_spec["initContainers"] = [
+            {
+                "name": OUTPUTS_INIT_CONTAINER,
+                "image": init_image,
+                "command": ["sh", "-c", 'mkdir -p "$POLYAXON_RUN_OUTPUTS_PATH"'],
+                "env": list(storage.outputs_env),
+                "volumeMounts": [storage.outputs_mount],
+                "resources": INIT_RESOURCES,
+                # Same identity as the main container, so it can write what this creates.
+                "securityContext": container_security,
+            }
+        ]
+    pod_spec["containers"] = [main]
+
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": dns_label(run.name),
+            "namespace": run.team.namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": {"template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod_spec}},
+    }
+
+
+class _ManifestDumper(yaml.SafeDumper):
+    """Plain YAML for people and kubectl: no anchors, multi-line strings as blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ManifestDumper.add_representer(str, _string)
+
+
+def to_yaml(documents: list[dict[str, Any]]) -> str:
+    """Multi-document YAML, keys in the order they were built."""
+    return yaml.dump_all(documents, Dumper=_ManifestDumper, sort_keys=False, default_flow_style=False)

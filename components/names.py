@@ -1,0 +1,54 @@
+"""Kubernetes and environment names derived from the user's identifiers.
+
+A name that is already valid is kept as it is; any other is slugged and given
+a short digest of the original, so derived names are deterministic and two
+different identifiers never share one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS_LABEL_MAX = 63
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+LABEL_VALUE_MAX = 63
+# Identifiers that map onto environment names without loss: `data-gcs` -> DATA_GCS.
+_ENV_CLEAN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def digest(text: str, length: int = 8) -> str:
+    """A short, stable digest of `text`."""
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def dns_label(name: str, prefix: str = "") -> str:
+    """A DNS-1123 label (volume, claim, Job names) for `prefix + name`."""
+    candidate = prefix + name
+    if DNS_LABEL.fullmatch(candidate) and len(candidate) <= DNS_LABEL_MAX:
+        return candidate
+    suffix = digest(name)
+    room = DNS_LABEL_MAX - len(prefix) - len(suffix) - 1
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:room].strip("-")
+    return f"{prefix}{slug}-{suffix}" if slug else f"{prefix}{suffix}"
+
+
+def env_name(name: str, prefix: str) -> str:
+    """An environment variable name (`[A-Z_][A-Z0-9_]*`) for an identifier."""
+    if _ENV_CLEAN.fullmatch(name):
+        return prefix + name.upper().replace("-", "_")
+    slug = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    return f"{prefix}{slug}_{digest(name).upper()}" if slug else f"{prefix}{digest(name).upper()}"
+
+
+def label_value(text: str) -> str:
+    """A Kubernetes label value for `text` (annotations keep the original)."""
+    if LABEL_VALUE.fullmatch(text) and len(text) <= LABEL_VALUE_MAX:
+        return text
+    suffix = digest(text)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+    slug = re.sub(r"^[^A-Za-z0-9]+", "", slug)[: LABEL_VALUE_MAX - len(suffix) - 1]
+    slug = re.sub(r"[^A-Za-z0-9]+$", "", slug)
+    return f"{slug}-{suffix}" if slug else suffix

@@ -1,0 +1,168 @@
+"""The offline renderer: run the program under Pulumi's mock engine and collect what it registers.
+
+No Pulumi CLI, provider plugin, cluster or cloud account is involved: the mock
+monitor records every registration, so what is printed is what
+`pulumi preview` would register.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .errors import ConfigError, Problem
+from .program import PROJECT_DIR, main
+from .stack_config import CONFIG_NAMESPACE, stack_values
+
+STACKS_DIR = PROJECT_DIR / "stacks"
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class Registration:
+    type: str
+    name: str
+    parent_urn: str
+    urn: str
+    custom: bool
+    inputs: dict[str, Any]
+
+    @property
+    def parent(self) -> str:
+        """`type::name` of the parent, or empty under the stack itself."""
+        if not self.parent_urn or self.parent_urn.split("::")[2].endswith("pulumi:pulumi:Stack"):
+            return ""
+        qualified_type, name = self.parent_urn.split("::")[2:4]
+        return f"{qualified_type.split('$')[-1]}::{name}"
+
+
+@dataclass
+class Rendering:
+    stack: str
+    registrations: list[Registration] = field(default_factory=list)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def kubernetes_objects(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object the program registered, as a manifest."""
+        return [
+            registration.inputs
+            for registration in self.registrations
+            if registration.custom and registration.type.startswith("kubernetes:")
+        ]
+
+    def documents(self) -> list[dict[str, Any]]:
+        """What `render` prints: registered Kubernetes objects, then each run's Job."""
+        return [*self.kubernetes_objects(), *(self.jobs[name] for name in sorted(self.jobs))]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        return {}
+
+
+class _RecordingMonitor(MockMonitor):
+    def __init__(self) -> None:
+        super().__init__(_Mocks())
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    parent_urn=request.parent,
+                    urn=response.urn,
+                    custom=bool(request.custom),
+                    inputs=redact(request.type, rpc.deserialize_properties(request.object)),
+                )
+            )
+        return response
+
+
+def redact(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inputs with every secret value replaced, and a Secret's data hidden."""
+
+    def scrub(value: Any) -> Any:
+        if rpc.is_rpc_secret(value):
+            return REDACTED
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    scrubbed = scrub(inputs)
+    if resource_type == "kubernetes:core/v1:Secret":
+        for key in ("data", "stringData"):
+            if isinstance(scrubbed.get(key), dict):
+                scrubbed[key] = {name: REDACTED for name in scrubbed[key]}
+    return scrubbed
+
+
+def stack_file(target: str) -> Path:
+    """A stack name (`dev` -> stacks/Pulumi.dev.yaml) or a path to a stack config file."""
+    path = Path(target)
+    if path.is_file():
+        return path
+    named = STACKS_DIR / f"Pulumi.{target}.yaml"
+    if named.is_file():
+        return named
+    known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+    raise ConfigError(
+        [Problem(target, f"no such stack or stack config file; stacks in {STACKS_DIR}: {', '.join(known) or 'none'}")]
+    )
+
+
+def stack_name(path: Path) -> str:
+    name = path.name
+    return name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """This project's config values from a stack config file."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError([Problem(str(path), f"cannot read it: {error.strerror}")]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([Problem(str(path), f"is not valid YAML: {error}")]) from None
+    return stack_values(document, str(path))
+
+
+def render(path: Path) -> Rendering:
+    """Run the program for one stack config under the mock engine."""
+    values = read_stack_file(path)
+    rendering = Rendering(stack=stack_name(path))
+    monitor = _RecordingMonitor()
+    pulumi.runtime.set_mocks(monitor.mocks, project=CONFIG_NAMESPACE, stack=rendering.stack, preview=False, monitor=monitor)
+    # As the Pulumi CLI does: structured values reach the program as JSON text.
+    pulumi.runtime.set_all_config(
+        {
+            f"{CONFIG_NAMESPACE}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in values.items()
+        }
+    )
+
+    def program() -> None:
+        components = main()
+        jobs = {name: template.job for name, template in components.runs.items()}
+        rendering.jobs.update(_sync_await(pulumi.Output.from_input(jobs).future()) or {})
+
+    _sync_await(run_pulumi_func(program))
+    # Registration order depends on scheduling: sort for stable output.
+    rendering.registrations.extend(sorted(monitor.registrations, key=lambda r: (r.type, r.name)))
+    return rendering
