@@ -46,9 +46,10 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     `base_dir` is where relative `polyaxonfile` paths start (the project directory).
     """
     problems = catalog_problems(config.persistence)
+    catalog_sound = not problems
     teams = team_access(config, problems)
     runs = []
-    if not problems:  # runs are resolved against a sound catalog only
+    if catalog_sound:  # runs are resolved against a sound catalog only
         for name, run in sorted(config.runs.items()):
             try:
                 runs.append(plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir))

@@ -40,11 +40,15 @@ class RequestFields(RefsRequest):
 
 @dataclass(frozen=True)
 class StorageRequest:
-    """A normalised request; `None` means nothing asked. Paths locate it for errors."""
+    """A normalised request; `None` means nothing asked. Paths locate it for errors.
+
+    `outputs` holds the names given (one in the v0.4 spelling; the list form
+    must hold exactly one, which resolution checks with the other rules).
+    """
 
     data: Optional[tuple[str, ...]] = None
     data_path: str = ""
-    outputs: Optional[str] = None
+    outputs: Optional[tuple[str, ...]] = None
     outputs_path: str = ""
 
     @property
@@ -93,24 +97,15 @@ def storage_request(fields: RequestFields, path: str) -> StorageRequest:
         return StorageRequest(
             data=None if persistence.data is None else tuple(persistence.data),
             data_path=child(at, "data"),
-            outputs=persistence.outputs,
+            outputs=None if persistence.outputs is None else (persistence.outputs,),
             outputs_path=child(at, "outputs"),
         )
 
     data, data_path = first.get("data_refs", (None, ""))
     outputs, outputs_path = first.get("outputs_refs") or first.get("artifact_refs") or (None, "")
-    if outputs is not None and len(outputs) != 1:
-        raise ConfigError(
-            [
-                Problem(
-                    outputs_path,
-                    f"name exactly one outputs entry (a run mounts one outputs volume), not {len(outputs)}",
-                )
-            ]
-        )
     return StorageRequest(
         data=None if data is None else tuple(data),
         data_path=data_path,
-        outputs=None if outputs is None else outputs[0],
+        outputs=None if outputs is None else tuple(outputs),
         outputs_path=outputs_path,
     )

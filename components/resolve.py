@@ -228,18 +228,26 @@ def _pick_outputs(
 ) -> Optional[NamedEntry]:
     entries = persistence.side("outputs")
     if request.outputs is not None:
-        entry = _check_name(persistence, team, "outputs", request.outputs, request.outputs_path, problems)
+        if len(request.outputs) != 1:
+            problems.append(
+                Problem(
+                    request.outputs_path,
+                    f"name exactly one outputs entry (a run mounts one outputs volume), not {len(request.outputs)}",
+                )
+            )
+            return None
+        (name,) = request.outputs
+        entry = _check_name(persistence, team, "outputs", name, request.outputs_path, problems)
         if entry is not None and entry.read_only:
             problems.append(
                 Problem(
                     request.outputs_path,
-                    f"outputs entry {request.outputs!r} is read-only "
-                    f"({entry_path('outputs', request.outputs, 'readOnly')}); a run writes its outputs "
-                    f"there, so name a writable one: {_writable(entries, team) or 'none'}",
+                    f"outputs entry {name!r} is read-only ({entry_path('outputs', name, 'readOnly')}); "
+                    f"a run writes its outputs there, so name a writable one: {_writable(entries, team) or 'none'}",
                 )
             )
             return None
-        return None if entry is None else NamedEntry("outputs", request.outputs, entry)
+        return None if entry is None else NamedEntry("outputs", name, entry)
 
     writable = [name for name in team.outputs if not entries[name].read_only]
     if not writable:
