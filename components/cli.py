@@ -11,7 +11,7 @@ import pulumi
 
 from .errors import ConfigError
 from .job import job_manifest, to_yaml
-from .plan import plan_run, team_access
+from .plan import checked_teams, plan_run
 from .program import PROJECT_DIR
 from .stack_config import Run, parse_stack_config
 from .render import read_stack_file, render, stack_file
@@ -54,10 +54,7 @@ def _render(target: str, resources: bool) -> str:
 
 def _job(target: str, polyaxonfile: str, team: Optional[str], name: Optional[str]) -> str:
     config = parse_stack_config(read_stack_file(stack_file(target)))
-    problems: list = []
-    teams = team_access(config, problems)
-    if problems:
-        raise ConfigError(problems)
+    teams = checked_teams(config)
     path = Path(polyaxonfile).resolve()
     run_name = name or path.stem
     run = Run.model_validate({"team": team, "polyaxonfile": str(path)})

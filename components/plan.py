@@ -45,9 +45,8 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
 
     `base_dir` is where relative `polyaxonfile` paths start (the project directory).
     """
-    problems = catalog_problems(config.persistence)
-    catalog_sound = not problems
-    teams = team_access(config, problems)
+    problems: list[Problem] = []
+    catalog_sound, teams = _check_catalog_and_teams(config, problems)
     runs = []
     if catalog_sound:  # runs are resolved against a sound catalog only
         for name, run in sorted(config.runs.items()):
@@ -58,6 +57,24 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     if problems:
         raise ConfigError(problems)
     return StackPlan(config=config, teams=tuple(teams.values()), runs=tuple(runs))
+
+
+def checked_teams(config: StackConfig) -> dict[Optional[str], TeamAccess]:
+    """Each team's access, once the catalog and teams are sound; raises ConfigError."""
+    problems: list[Problem] = []
+    _, teams = _check_catalog_and_teams(config, problems)
+    if problems:
+        raise ConfigError(problems)
+    return teams
+
+
+def _check_catalog_and_teams(
+    config: StackConfig, problems: list[Problem]
+) -> tuple[bool, dict[Optional[str], TeamAccess]]:
+    """(whether the catalog is sound, each team's access); problems are appended."""
+    found = catalog_problems(config.persistence)
+    problems.extend(found)
+    return not found, team_access(config, problems)
 
 
 def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:

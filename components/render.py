@@ -105,12 +105,14 @@ def redact(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
             return [scrub(item) for item in value]
         return value
 
-    scrubbed = scrub(inputs)
     if resource_type == "kubernetes:core/v1:Secret":
+        # Keep the keys, so the manifest still shows (and validates as) a Secret.
+        inputs = dict(inputs)
         for key in ("data", "stringData"):
-            if isinstance(scrubbed.get(key), dict):
-                scrubbed[key] = {name: REDACTED for name in scrubbed[key]}
-    return scrubbed
+            value = rpc.unwrap_rpc_secret(inputs.get(key))
+            if isinstance(value, dict):
+                inputs[key] = {name: REDACTED for name in value}
+    return scrub(inputs)
 
 
 def stack_file(target: str) -> Path:
