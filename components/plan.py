@@ -15,7 +15,7 @@ from .errors import ConfigError, Problem
 from .polyaxonfile import load_polyaxonfile
 from .request import storage_request
 from .resolve import ResolvedStorage, TeamAccess, resolve_storage
-from .stack_config import DEFAULT_NAMESPACE, Resources, Run, SecurityContext, StackConfig
+from .stack_config import Resources, Run, SecurityContext, StackConfig
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     """Each team's access, keyed by team name (None: the implicit team)."""
     persistence = config.persistence
     if config.teams is None:
-        namespace = config.namespace or DEFAULT_NAMESPACE
+        namespace = config.namespace
         everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}
         return {None: TeamAccess(namespace, namespace, everything["data"], everything["outputs"])}
     access: dict[Optional[str], TeamAccess] = {}

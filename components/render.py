@@ -134,15 +134,28 @@ def stack_name(path: Path) -> str:
     return name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
 
 
-def read_stack_file(path: Path) -> dict[str, Any]:
-    """This project's config values from a stack config file."""
+def _load_yaml(path: Path) -> Any:
     try:
-        document = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text())
     except OSError as error:
         raise ConfigError([Problem(str(path), f"cannot read it: {error.strerror}")]) from None
     except yaml.YAMLError as error:
         raise ConfigError([Problem(str(path), f"is not valid YAML: {error}")]) from None
-    return stack_values(document, str(path))
+
+
+def project_defaults() -> dict[str, Any]:
+    """Defaults declared in Pulumi.yaml's config block, which the Pulumi CLI applies too."""
+    declared = (_load_yaml(PROJECT_DIR / "Pulumi.yaml") or {}).get("config") or {}
+    return {
+        key.removeprefix(CONFIG_NAMESPACE + ":"): spec["default"]
+        for key, spec in declared.items()
+        if isinstance(spec, dict) and "default" in spec
+    }
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """This project's config values from a stack config file, with the project's defaults."""
+    return {**project_defaults(), **stack_values(_load_yaml(path), str(path))}
 
 
 def render(path: Path) -> Rendering:

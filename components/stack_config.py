@@ -89,7 +89,9 @@ class Run(RequestFields):
 
 class StackConfig(Strict):
     persistence: Persistence = Field(default_factory=Persistence)
-    namespace: Optional[NamespaceName] = Field(None, description="Namespace of runs when no teams are defined.")
+    namespace: NamespaceName = Field(
+        DEFAULT_NAMESPACE, description="Namespace of runs when no teams are defined (each team names its own)."
+    )
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
     initImage: str = Field(DEFAULT_INIT_IMAGE, min_length=1, description="Image that creates the outputs directory.")
@@ -111,10 +113,6 @@ def parse_stack_config(values: Mapping[str, Any]) -> StackConfig:
         for name in names
         if not IDENTIFIER.fullmatch(name)
     ]
-    if config.teams is not None and config.namespace is not None:
-        problems.append(
-            Problem("namespace", "applies only when no teams are defined; set each team's namespace instead")
-        )
     if problems:
         raise ConfigError(problems)
     return config

@@ -1,0 +1,35 @@
+"""The project files a newcomer and the Pulumi CLI rely on."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from components.render import project_defaults
+from components.stack_config import StackConfig
+from conftest import PROJECT_DIR
+
+
+def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stacks_dir():
+    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+    assert project["name"] == "polyaxon-storage"
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert project["stackConfigDir"] == "stacks"
+    for key, declaration in project["config"].items():
+        assert declaration["type"] in {"string", "integer", "boolean", "array"}, key
+        assert declaration["description"], key
+
+
+def test_declared_defaults_are_the_programs_own():
+    defaults = project_defaults()
+    assert defaults  # namespace and initImage are declared with defaults
+    for key, value in defaults.items():
+        assert StackConfig.model_fields[key].default == value, key
+
+
+def test_requirements_pin_exact_versions():
+    for name in ("requirements.txt", "requirements-test.txt"):
+        for line in (PROJECT_DIR / name).read_text().splitlines():
+            if line and not line.startswith(("#", "-r ")):
+                assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line), f"{name}: {line}"
