@@ -42,7 +42,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        if not self.path:
+            return self.message
+        # A file location already ends in ':' (`train.yaml:`).
+        return f"{self.path} {self.message}" if self.path.endswith(":") else f"{self.path}: {self.message}"
 
 
 class ConfigError(Exception):

@@ -26,10 +26,17 @@ INIT_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu"
 
 
 def security_context(override: Optional[SecurityContext]) -> dict[str, Any]:
-    """The hardened default, with the fields a run sets replacing the defaults."""
-    merged = dict(HARDENED_SECURITY_CONTEXT)
-    if override is not None:
-        merged.update(override.model_dump(exclude_none=True))
+    """The hardened default, with the fields a run sets replacing the defaults.
+
+    Nested objects merge field by field: adding a capability keeps `drop: [ALL]`.
+    """
+    return _merge(HARDENED_SECURITY_CONTEXT, override.model_dump(exclude_none=True) if override else {})
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
     return merged
 
 

@@ -17,6 +17,13 @@ LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 LABEL_VALUE_MAX = 63
 # Identifiers that map onto environment names without loss: `data-gcs` -> DATA_GCS.
 _ENV_CLEAN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# A name kept as it is never ends like a derived one (`-` or `_` and a digest),
+# so a kept name and a derived name cannot coincide.
+_DIGEST_ENDING = re.compile(r"[-_.][0-9a-fA-F]{8}$")
+
+
+def _kept(candidate: str, valid: re.Pattern, limit: int) -> bool:
+    return bool(valid.fullmatch(candidate)) and len(candidate) <= limit and not _DIGEST_ENDING.search(candidate)
 
 
 def digest(text: str, length: int = 8) -> str:
@@ -27,7 +34,7 @@ def digest(text: str, length: int = 8) -> str:
 def dns_label(name: str, prefix: str = "") -> str:
     """A DNS-1123 label (volume, claim, Job names) for `prefix + name`."""
     candidate = prefix + name
-    if DNS_LABEL.fullmatch(candidate) and len(candidate) <= DNS_LABEL_MAX:
+    if _kept(candidate, DNS_LABEL, DNS_LABEL_MAX):
         return candidate
     suffix = digest(name)
     room = DNS_LABEL_MAX - len(prefix) - len(suffix) - 1
@@ -37,7 +44,7 @@ def dns_label(name: str, prefix: str = "") -> str:
 
 def env_name(name: str, prefix: str) -> str:
     """An environment variable name (`[A-Z_][A-Z0-9_]*`) for an identifier."""
-    if _ENV_CLEAN.fullmatch(name):
+    if _kept(name, _ENV_CLEAN, len(name)):
         return prefix + name.upper().replace("-", "_")
     slug = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
     return f"{prefix}{slug}_{digest(name).upper()}" if slug else f"{prefix}{digest(name).upper()}"
@@ -45,7 +52,7 @@ def env_name(name: str, prefix: str) -> str:
 
 def label_value(text: str) -> str:
     """A Kubernetes label value for `text` (annotations keep the original)."""
-    if LABEL_VALUE.fullmatch(text) and len(text) <= LABEL_VALUE_MAX:
+    if _kept(text, LABEL_VALUE, LABEL_VALUE_MAX):
         return text
     suffix = digest(text)
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)

@@ -46,14 +46,13 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     `base_dir` is where relative `polyaxonfile` paths start (the project directory).
     """
     problems: list[Problem] = []
-    catalog_sound, teams = _check_catalog_and_teams(config, problems)
+    teams = _check_catalog_and_teams(config, problems)
     runs = []
-    if catalog_sound:  # runs are resolved against a sound catalog only
-        for name, run in sorted(config.runs.items()):
-            try:
-                runs.append(plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir))
-            except ConfigError as error:
-                problems.extend(error.problems)
+    for name, run in sorted(config.runs.items()):
+        try:
+            runs.append(plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir))
+        except ConfigError as error:
+            problems.extend(error.problems)
     if problems:
         raise ConfigError(problems)
     return StackPlan(config=config, teams=tuple(teams.values()), runs=tuple(runs))
@@ -62,19 +61,16 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
 def checked_teams(config: StackConfig) -> dict[Optional[str], TeamAccess]:
     """Each team's access, once the catalog and teams are sound; raises ConfigError."""
     problems: list[Problem] = []
-    _, teams = _check_catalog_and_teams(config, problems)
+    teams = _check_catalog_and_teams(config, problems)
     if problems:
         raise ConfigError(problems)
     return teams
 
 
-def _check_catalog_and_teams(
-    config: StackConfig, problems: list[Problem]
-) -> tuple[bool, dict[Optional[str], TeamAccess]]:
-    """(whether the catalog is sound, each team's access); problems are appended."""
-    found = catalog_problems(config.persistence)
-    problems.extend(found)
-    return not found, team_access(config, problems)
+def _check_catalog_and_teams(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:
+    """Each team's access; the catalog's and the grants' problems are appended."""
+    problems.extend(catalog_problems(config.persistence))
+    return team_access(config, problems)
 
 
 def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:

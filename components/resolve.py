@@ -15,6 +15,7 @@ from .catalog import (
     Entry,
     ExistingClaimEntry,
     HostPathEntry,
+    NfsEntry,
     Persistence,
     Side,
     VolumeEntry,
@@ -95,22 +96,26 @@ def credentials_env_name(side: Side, name: str) -> str:
     return env_name(name, prefix=f"POLYAXON_STORE_{side.upper()}_")
 
 
-def volume_source(entry: Union[HostPathEntry, ExistingClaimEntry]) -> dict[str, Any]:
-    """The pod volume source of a volume entry."""
-    if isinstance(entry, HostPathEntry):
-        # Read-only data must already exist: fail fast rather than mount an empty directory.
-        kind = "Directory" if entry.read_only else "DirectoryOrCreate"
-        return {"hostPath": {"path": entry.host_path, "type": kind}}
-    claim: dict[str, Any] = {"claimName": entry.existing_claim}
-    if entry.read_only:
-        claim["readOnly"] = True
-    return {"persistentVolumeClaim": claim}
+def claim_name(side: Side, name: str) -> str:
+    """The claim the stack makes for an NFS entry, in each namespace granted it."""
+    return volume_name(side, name)
 
 
 def pod_volume(item: NamedEntry) -> dict[str, Any]:
     """The pod volume of a volume entry, under its derived name."""
-    assert isinstance(item.entry, (HostPathEntry, ExistingClaimEntry))
-    return {"name": item.volume_name, **volume_source(item.entry)}
+    entry = item.entry
+    if isinstance(entry, HostPathEntry):
+        # Read-only data must already exist: fail fast rather than mount an empty directory.
+        kind = "Directory" if entry.read_only else "DirectoryOrCreate"
+        return {"name": item.volume_name, "hostPath": {"path": entry.host_path, "type": kind}}
+    assert isinstance(entry, (ExistingClaimEntry, NfsEntry)), "buckets have no pod volume"
+    # NFS exports are mounted through their claim: allowed under the restricted Pod Security level.
+    claim: dict[str, Any] = {
+        "claimName": entry.existing_claim if isinstance(entry, ExistingClaimEntry) else claim_name(item.side, item.name)
+    }
+    if entry.read_only:
+        claim["readOnly"] = True
+    return {"name": item.volume_name, "persistentVolumeClaim": claim}
 
 
 def literal(value: str) -> str:
