@@ -90,9 +90,17 @@ class HostPathEntry(VolumeEntry):
     )
 
 
+AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+# Modes whose volume one node at a time can mount.
+SINGLE_NODE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+
+
 class ExistingClaimEntry(VolumeEntry):
     kind: Literal["existingClaim"] = Field("existingClaim", exclude=True)
     existing_claim: ObjectName = Field(alias="existingClaim", description="Claim in the run's namespace.")
+    access_mode: Optional[AccessMode] = Field(
+        None, alias="accessMode", description="The claim's access mode, for sharing warnings."
+    )
 
 
 class NfsExport(Strict):
@@ -100,10 +108,22 @@ class NfsExport(Strict):
     path: AbsolutePath = Field(description="Exported directory.")
 
 
+DEFAULT_NFS_MOUNT_OPTIONS = ("nfsvers=4.1", "hard")
+
+
 class NfsEntry(VolumeEntry):
     kind: Literal["nfs"] = Field("nfs", exclude=True)
     nfs: NfsExport
-    size: str = Field(description="Capacity of the PersistentVolume, such as 500Gi.")
+    size: str = Field(pattern=r"^[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$", description="Capacity, such as 500Gi.")
+    mount_options: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NFS_MOUNT_OPTIONS),
+        alias="mountOptions",
+        description="NFS mount options of the PersistentVolume.",
+    )
+
+    @property
+    def access_mode(self) -> str:
+        return "ReadOnlyMany" if self.read_only else "ReadWriteMany"
 
 
 class BucketEntry(EntryBase):
@@ -220,14 +240,6 @@ def catalog_problems(persistence: Persistence) -> list[Problem]:
                 )
             else:
                 defaults.append(entry_path(side, name))
-        if isinstance(entry, NfsEntry):
-            problems.append(
-                Problem(
-                    entry_path(side, name, "nfs"),
-                    "NFS-backed claims are not yet supported; create the PersistentVolume and claim "
-                    "yourself and use existingClaim for now",
-                )
-            )
         if isinstance(entry, BucketEntry):
             problems.extend(_bucket_problems(side, name, entry))
     if len(defaults) > 1:

@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _render(target: str, resources: bool) -> str:
     rendering = render(stack_file(target))
+    for warning in rendering.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if not resources:
         return to_yaml(rendering.documents())
     rows = [("TYPE", "NAME", "PARENT")] + [

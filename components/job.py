@@ -8,36 +8,15 @@ import yaml
 
 from .names import dns_label, label_value
 from .plan import RunPlan
-from .stack_config import SecurityContext
+from .security import container_security_context, pod_security_context
 
 MAIN_CONTAINER = "main"
 OUTPUTS_INIT_CONTAINER = "prepare-outputs"
 MANAGED_BY = "polyaxon-storage"
 RUN_KEY = "polyaxon-storage/run"
 TEAM_KEY = "polyaxon-storage/team"
-# No privilege escalation, no capabilities, the runtime's seccomp profile.
-HARDENED_SECURITY_CONTEXT: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 # `mkdir -p` needs next to nothing; bounded so it fits tight namespace quotas.
 INIT_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
-
-
-def security_context(override: Optional[SecurityContext]) -> dict[str, Any]:
-    """The hardened default, with the fields a run sets replacing the defaults.
-
-    Nested objects merge field by field: adding a capability keeps `drop: [ALL]`.
-    """
-    return _merge(HARDENED_SECURITY_CONTEXT, override.model_dump(exclude_none=True) if override else {})
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-    return merged
 
 
 def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
@@ -49,7 +28,7 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
         TEAM_KEY: label_value(run.team.name),
     }
     annotations = {RUN_KEY: run.name, TEAM_KEY: run.team.name}
-    container_security = security_context(run.security_context)
+    container_security = container_security_context(run.security_context)
 
     main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": run.image}
     if run.command is not None:
@@ -70,7 +49,13 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
         main["volumeMounts"] = list(storage.volume_mounts)
     main["securityContext"] = container_security
 
-    pod_spec: dict[str, Any] = {"restartPolicy": "Never"}
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "serviceAccountName": run.team.service_account,
+    }
+    pod_security = pod_security_context(storage)
+    if pod_security is not None:
+        pod_spec["securityContext"] = pod_security
     if storage.node_selector:
         pod_spec["nodeSelector"] = dict(storage.node_selector)
     if storage.volumes:

@@ -12,6 +12,7 @@ from typing import Optional
 
 from .catalog import SIDES, Persistence, Side, catalog_problems
 from .errors import ConfigError, Problem
+from .namespaces import NamespacePlan, plan_namespaces, restricted_problems, stack_warnings
 from .polyaxonfile import load_polyaxonfile
 from .request import storage_request
 from .resolve import ResolvedStorage, TeamAccess, resolve_storage
@@ -37,7 +38,10 @@ class RunPlan:
 class StackPlan:
     config: StackConfig
     teams: tuple[TeamAccess, ...]
+    namespaces: tuple[NamespacePlan, ...]
     runs: tuple[RunPlan, ...]
+    # Allowed, but worth a platform engineer's attention.
+    warnings: tuple[Problem, ...]
 
 
 def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
@@ -47,15 +51,23 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     """
     problems: list[Problem] = []
     teams = _check_catalog_and_teams(config, problems)
+    namespaces = plan_namespaces(config, list(teams.values()), problems)
     runs = []
     for name, run in sorted(config.runs.items()):
         try:
             runs.append(plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir))
         except ConfigError as error:
             problems.extend(error.problems)
+    problems.extend(restricted_problems(namespaces, runs))
     if problems:
         raise ConfigError(problems)
-    return StackPlan(config=config, teams=tuple(teams.values()), runs=tuple(runs))
+    return StackPlan(
+        config=config,
+        teams=tuple(teams.values()),
+        namespaces=namespaces,
+        runs=tuple(runs),
+        warnings=tuple(stack_warnings(config, namespaces, runs)),
+    )
 
 
 def checked_teams(config: StackConfig) -> dict[Optional[str], TeamAccess]:

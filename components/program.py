@@ -13,14 +13,16 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config, get_config_env
 
-from .catalog import ExistingClaimEntry, HostPathEntry
+from .catalog import ExistingClaimEntry, HostPathEntry, NfsEntry
 from .errors import ConfigError
 from .existing_claim import ExistingClaimStorage, ExistingClaimStorageArgs
 from .host_path import HostPathStorage, HostPathStorageArgs
+from .nfs_storage import NfsStorage, NfsStorageArgs
 from .plan import StackPlan, plan_stack
-from .resolve import NamedEntry
+from .resolve import NamedEntry, TeamAccess, data_paths_value, default_outputs_candidates
 from .run_template import RunTemplate, RunTemplateArgs
 from .stack_config import CONFIG_NAMESPACE, parse_stack_config
+from .team_namespace import TeamNamespace, TeamNamespaceArgs
 
 # Where Pulumi.yaml is; relative `polyaxonfile` paths start here.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +32,8 @@ STRUCTURED_KEYS = ("persistence", "teams", "runs")
 
 @dataclass(frozen=True)
 class StackComponents:
+    namespaces: dict[str, TeamNamespace]
+    """TeamNamespace per namespace name."""
     storage: dict[str, pulumi.ComponentResource]
     """Storage component per catalog entry, keyed `<side>/<entry>`."""
     runs: dict[str, RunTemplate]
@@ -62,16 +66,40 @@ def main() -> StackComponents:
 
 
 def register(plan: StackPlan) -> StackComponents:
+    for warning in plan.warnings:
+        pulumi.log.warn(str(warning))
+    namespaces = {
+        namespace.name: TeamNamespace(namespace.name, TeamNamespaceArgs(namespace)) for namespace in plan.namespaces
+    }
     storage: dict[str, pulumi.ComponentResource] = {}
     for side, name, entry in plan.config.persistence.entries():
         item = NamedEntry(side, name, entry)
-        key = f"{side}/{name}"
+        granted = sorted({team.namespace for team in plan.teams if name in team.granted(side)})
+        key, resource_name = f"{side}/{name}", f"{side}-{name}"
         if isinstance(entry, HostPathEntry):
-            storage[key] = HostPathStorage(f"{side}-{name}", HostPathStorageArgs(item))
+            storage[key] = HostPathStorage(resource_name, HostPathStorageArgs(item))
         elif isinstance(entry, ExistingClaimEntry):
-            namespaces = tuple(sorted({team.namespace for team in plan.teams if name in team.granted(side)}))
-            storage[key] = ExistingClaimStorage(f"{side}-{name}", ExistingClaimStorageArgs(item, namespaces))
+            storage[key] = ExistingClaimStorage(resource_name, ExistingClaimStorageArgs(item, tuple(granted)))
+        elif isinstance(entry, NfsEntry):
+            in_namespaces = {namespace: namespaces[namespace].name for namespace in granted}
+            storage[key] = NfsStorage(resource_name, NfsStorageArgs(item, in_namespaces))
     runs = {run.name: RunTemplate(run.name, RunTemplateArgs(run, plan.config.initImage)) for run in plan.runs}
     pulumi.export("jobs", {name: template.job for name, template in runs.items()})
-    pulumi.export("storage", {key: component.volume for key, component in storage.items()})  # type: ignore[attr-defined]
-    return StackComponents(storage=storage, runs=runs)
+    pulumi.export("teams", {team.name: _team_outputs(plan, team, namespaces, runs) for team in plan.teams})
+    return StackComponents(namespaces=namespaces, storage=storage, runs=runs)
+
+
+def _team_outputs(
+    plan: StackPlan, team: TeamAccess, namespaces: dict[str, TeamNamespace], runs: dict[str, RunTemplate]
+) -> dict[str, Any]:
+    persistence = plan.config.persistence
+    default_outputs = default_outputs_candidates(persistence, team)
+    return {
+        "namespace": namespaces[team.namespace].name,
+        "serviceAccount": namespaces[team.namespace].service_accounts[team.name],
+        # What POLYAXON_RUN_DATA_PATHS holds for a run that asks for nothing.
+        "dataPaths": data_paths_value([NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]),
+        # The entry a run that names none gets; several when outputsSelection is random.
+        "defaultOutputs": default_outputs[0] if len(default_outputs) == 1 else default_outputs,
+        "jobs": {run.name: runs[run.name].job for run in plan.runs if run.team == team},
+    }

@@ -8,6 +8,7 @@ monitor records every registration, so what is printed is what
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -50,11 +51,13 @@ class Rendering:
     stack: str
     registrations: list[Registration] = field(default_factory=list)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What the program logged as warnings (pulumi.log.warn), in order.
+    warnings: list[str] = field(default_factory=list)
 
     def kubernetes_objects(self) -> list[dict[str, Any]]:
         """Every Kubernetes object the program registered, as a manifest."""
         return [
-            registration.inputs
+            _manifest(registration.inputs)
             for registration in self.registrations
             if registration.custom and registration.type.startswith("kubernetes:")
         ]
@@ -62,6 +65,33 @@ class Rendering:
     def documents(self) -> list[dict[str, Any]]:
         """What `render` prints: registered Kubernetes objects, then each run's Job."""
         return [*self.kubernetes_objects(), *(self.jobs[name] for name in sorted(self.jobs))]
+
+
+MANIFEST_HEAD = ("apiVersion", "kind", "metadata")
+
+
+def _manifest(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Registered inputs in the usual manifest order: apiVersion, kind, metadata, then the rest."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: ordered(value[key]) for key in sorted(value)}
+        if isinstance(value, list):
+            return [ordered(item) for item in value]
+        return value
+
+    head = [key for key in MANIFEST_HEAD if key in inputs]
+    rest = sorted(key for key in inputs if key not in MANIFEST_HEAD)
+    return {key: ordered(inputs[key]) for key in head + rest}
+
+
+class _WarningsHandler(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
 
 
 class _Mocks(pulumi.runtime.Mocks):
@@ -163,7 +193,13 @@ def render(path: Path) -> Rendering:
     values = read_stack_file(path)
     rendering = Rendering(stack=stack_name(path))
     monitor = _RecordingMonitor()
-    pulumi.runtime.set_mocks(monitor.mocks, project=CONFIG_NAMESPACE, stack=rendering.stack, preview=False, monitor=monitor)
+    # The mock engine hands what the program logs to this logger.
+    logger = logging.getLogger(f"{__name__}.{id(rendering)}")
+    logger.propagate = False
+    logger.addHandler(_WarningsHandler(rendering.warnings))
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=CONFIG_NAMESPACE, stack=rendering.stack, preview=False, monitor=monitor, logger=logger
+    )
     # As the Pulumi CLI does: structured values reach the program as JSON text.
     pulumi.runtime.set_all_config(
         {

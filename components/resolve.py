@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 from .catalog import (
     BucketEntry,
@@ -44,6 +44,11 @@ class TeamAccess:
     outputs: tuple[str, ...]
     # Where the grants are written, for messages; empty for the implicit team.
     config_path: str = ""
+
+    @property
+    def service_account(self) -> str:
+        """The ServiceAccount the team's runs use, in its namespace."""
+        return dns_label(self.name, prefix="runs-")
 
     def granted(self, side: Side) -> tuple[str, ...]:
         return self.data if side == "data" else self.outputs
@@ -157,7 +162,7 @@ def resolve_storage(
             "value": "/".join([literal(outputs.path.rstrip("/")), team.name, run_name, f"$({EXECUTION_ID_ENV})"]),
         },
     )
-    data_paths = literal(json.dumps({item.name: item.path for item in data}, separators=(",", ":")))
+    data_paths = literal(data_paths_value(data))
     env = [
         outputs_env[0],
         {"name": DATA_PATHS_ENV, "value": data_paths},
@@ -248,14 +253,14 @@ def _pick_outputs(
                 Problem(
                     request.outputs_path,
                     f"outputs entry {name!r} is read-only ({entry_path('outputs', name, 'readOnly')}); "
-                    f"a run writes its outputs there, so name a writable one: {_writable(entries, team) or 'none'}",
+                    f"a run writes its outputs there, so name a writable one: {', '.join(_writable(entries, team)) or 'none'}",
                 )
             )
             return None
         return None if entry is None else NamedEntry("outputs", name, entry)
 
-    writable = [name for name in team.outputs if not entries[name].read_only]
-    if not writable:
+    candidates = default_outputs_candidates(persistence, team)
+    if not candidates:
         grants = child(team.config_path, "outputs") if team.config_path else "persistence.outputs"
         problems.append(
             Problem(
@@ -264,19 +269,32 @@ def _pick_outputs(
             )
         )
         return None
-    marked = [name for name in writable if entries[name].default]
-    if marked:
-        name = marked[0]
-    elif persistence.outputs_selection == "random":
-        # Stable across program runs, so `pulumi preview` shows no spurious change.
-        name = writable[int(digest(f"{team.namespace}/{run_name}", 16), 16) % len(writable)]
-    else:
-        name = writable[0]
+    # Stable across program runs, so `pulumi preview` shows no spurious change.
+    name = candidates[int(digest(f"{team.namespace}/{run_name}", 16), 16) % len(candidates)]
     return NamedEntry("outputs", name, entries[name])
 
 
-def _writable(entries: dict[str, Entry], team: TeamAccess) -> str:
-    return ", ".join(name for name in team.outputs if not entries[name].read_only)
+def default_outputs_candidates(persistence: Persistence, team: TeamAccess) -> list[str]:
+    """The outputs entries a run that names none may get: one, unless selection is random.
+
+    The entry marked default if the team may use it; else the first writable
+    entry in name order, or (outputsSelection: random) every writable entry.
+    """
+    entries = persistence.side("outputs")
+    writable = _writable(entries, team)
+    marked = [name for name in writable if entries[name].default]
+    if marked or persistence.outputs_selection == "first":
+        return (marked or writable)[:1]
+    return writable
+
+
+def _writable(entries: dict[str, Entry], team: TeamAccess) -> list[str]:
+    return [name for name in team.outputs if not entries[name].read_only]
+
+
+def data_paths_value(data: Sequence[NamedEntry]) -> str:
+    """POLYAXON_RUN_DATA_PATHS: compact JSON {entry: mountPath or bucket URL}."""
+    return json.dumps({item.name: item.path for item in data}, separators=(",", ":"))
 
 
 def _node_selector(mounted: list[NamedEntry], run_path: str, problems: list[Problem]) -> dict[str, str]:

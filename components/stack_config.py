@@ -40,8 +40,22 @@ Grant = Union[Literal["*"], list[str]]
 
 class Team(Strict):
     namespace: NamespaceName = Field(description="Namespace the team's runs go to.")
+    existingNamespace: bool = Field(
+        False, description="The namespace exists already: adopt it (labels only) instead of creating it."
+    )
     data: Grant = Field(default_factory=list, description='Data entries the team may use, or "*".')
     outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
+
+
+class Cluster(Strict):
+    """What the stack knows of the cluster's nodes (for host-path warnings)."""
+
+    multiNode: bool = Field(False, description="The cluster has more than one node.")
+    nodePools: list[str] = Field(default_factory=list, description="Names of the cluster's node pools.")
+
+    @property
+    def is_multi_node(self) -> bool:
+        return self.multiNode or len(self.nodePools) > 1
 
 
 class Resources(Strict):
@@ -92,8 +106,10 @@ class StackConfig(Strict):
     namespace: NamespaceName = Field(
         DEFAULT_NAMESPACE, description="Namespace of runs when no teams are defined (each team names its own)."
     )
+    existingNamespace: bool = Field(False, description="`namespace` exists already: adopt it, do not create it.")
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
+    cluster: Cluster = Field(default_factory=Cluster)
     initImage: str = Field(DEFAULT_INIT_IMAGE, min_length=1, description="Image that creates the outputs directory.")
 
 

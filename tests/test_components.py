@@ -104,6 +104,12 @@ def test_program_registers_one_component_per_entry_and_run(monitor):
     pulumi.runtime.test(lambda: run_program(MULTI_TEAM).runs["detect"].job)()
     registered = {(r.type, r.name, r.parent) for r in monitor.registrations}
     assert registered == {
+        ("polyaxon-storage:index:TeamNamespace", "nlp", ""),
+        ("kubernetes:core/v1:Namespace", "nlp", "polyaxon-storage:index:TeamNamespace::nlp"),
+        ("kubernetes:core/v1:ServiceAccount", "nlp/runs-nlp", "polyaxon-storage:index:TeamNamespace::nlp"),
+        ("polyaxon-storage:index:TeamNamespace", "vision", ""),
+        ("kubernetes:core/v1:Namespace", "vision", "polyaxon-storage:index:TeamNamespace::vision"),
+        ("kubernetes:core/v1:ServiceAccount", "vision/runs-vision", "polyaxon-storage:index:TeamNamespace::vision"),
         ("polyaxon-storage:index:ExistingClaimStorage", "data-shared", ""),
         ("polyaxon-storage:index:HostPathStorage", "data-scratch", ""),
         ("polyaxon-storage:index:ExistingClaimStorage", "outputs-results", ""),
@@ -113,12 +119,12 @@ def test_program_registers_one_component_per_entry_and_run(monitor):
 
 
 @pulumi.runtime.test
-def test_program_exports_every_runs_job_and_every_entrys_volume(monitor):
+def test_program_exports_every_runs_job_and_each_teams_view(monitor):
     run_program(MULTI_TEAM)
     outputs = pulumi.runtime.get_root_resource().outputs
 
     def check(values):
-        jobs, storage = values
+        jobs, teams = values
         assert sorted(jobs) == ["detect", "translate"]
         assert jobs["translate"]["metadata"]["namespace"] == "nlp"
         # The nlp team is not granted the host-path data, so its Job neither mounts nor pins to it.
@@ -126,9 +132,17 @@ def test_program_exports_every_runs_job_and_every_entrys_volume(monitor):
         assert [volume["name"] for volume in pod["volumes"]] == ["data-shared", "outputs-results"]
         assert "nodeSelector" not in pod
         assert jobs["detect"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "cpu"}
-        assert storage["data/shared"]["persistentVolumeClaim"]["claimName"] == "shared-data"
+        assert teams["nlp"] == {
+            "namespace": "nlp",
+            "serviceAccount": "runs-nlp",
+            "dataPaths": '{"shared":"/data/shared"}',
+            "defaultOutputs": "results",
+            "jobs": {"translate": jobs["translate"]},
+        }
+        assert teams["vision"]["dataPaths"] == '{"scratch":"/data/scratch","shared":"/data/shared"}'
+        assert list(teams["vision"]["jobs"]) == ["detect"]
 
-    return pulumi.Output.all(outputs["jobs"], outputs["storage"]).apply(check)
+    return pulumi.Output.all(outputs["jobs"], outputs["teams"]).apply(check)
 
 
 def test_a_config_problem_stops_the_program_before_anything_is_registered(monitor):

@@ -76,11 +76,10 @@ def test_render_prints_multi_document_yaml():
     result = cli("render", "multi-volume")
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all(result.stdout))
-    assert [document["metadata"]["name"] for document in documents] == [
-        "default-mounts",
-        "from-polyaxonfile",
-        "refs",
-        "subset",
+    assert [(document["kind"], document["metadata"]["name"]) for document in documents] == [
+        ("Namespace", "ml-jobs"),
+        ("ServiceAccount", "runs-ml-jobs"),
+        *(("Job", name) for name in ["default-mounts", "from-polyaxonfile", "refs", "subset"]),
     ]
     assert "&id" not in result.stdout  # no YAML anchors: plain manifests for kubectl
 
@@ -90,7 +89,8 @@ def test_render_accepts_a_path_to_a_stack_config(tmp_path):
     config.write_text("config:\n  polyaxon-storage:namespace: lab\n  polyaxon-storage:runs: {r: {image: img}}\n")
     result = cli("render", str(config))
     assert result.returncode == 0, result.stderr
-    assert yaml.safe_load(result.stdout)["metadata"]["namespace"] == "lab"
+    jobs = [document for document in yaml.safe_load_all(result.stdout) if document["kind"] == "Job"]
+    assert [job["metadata"]["namespace"] for job in jobs] == ["lab"]
 
 
 def test_render_resources_lists_every_pulumi_resource_with_its_parent():
@@ -101,7 +101,9 @@ def test_render_resources_lists_every_pulumi_resource_with_its_parent():
     assert ["polyaxon-storage:index:ExistingClaimStorage", "data-data2", "-"] in rows
     assert ["polyaxon-storage:index:HostPathStorage", "outputs-outputs1", "-"] in rows
     assert ["polyaxon-storage:index:RunTemplate", "subset", "-"] in rows
-    assert len(rows) == 1 + 6 + 4
+    assert ["kubernetes:core/v1:Namespace", "ml-jobs", "polyaxon-storage:index:TeamNamespace::ml-jobs"] in rows
+    # header, 6 entries, 4 runs, the namespace component with its Namespace and ServiceAccount
+    assert len(rows) == 1 + 6 + 4 + 3
 
 
 def test_job_command_resolves_a_polyaxonfile_against_a_stack():

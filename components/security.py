@@ -1,0 +1,91 @@
+"""Pod and container security settings of runs, and what Pod Security `restricted` admits.
+
+Pure: the Job builder applies these; the planner checks them against the
+level of the run's namespace, so a rejected pod is a config error, not a
+surprise at submission time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from .catalog import HostPathEntry
+from .resolve import ResolvedStorage
+from .stack_config import SecurityContext
+
+PodSecurityLevel = Literal["restricted", "privileged"]
+# No privilege escalation, no capabilities, the runtime's seccomp profile.
+HARDENED_SECURITY_CONTEXT: dict[str, Any] = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# Runs that need not write to a host path run as this non-root identity; fsGroup
+# makes the volumes that support ownership management writable to it.
+NON_ROOT_UID = 1000
+NON_ROOT_POD_SECURITY_CONTEXT: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": NON_ROOT_UID,
+    "runAsGroup": NON_ROOT_UID,
+    "fsGroup": NON_ROOT_UID,
+}
+# The only capability Pod Security `restricted` lets a container add.
+RESTRICTED_ADDABLE_CAPABILITIES = {"NET_BIND_SERVICE"}
+
+
+def container_security_context(override: Optional[SecurityContext]) -> dict[str, Any]:
+    """The hardened default, with the fields a run sets replacing the defaults.
+
+    Nested objects merge field by field: adding a capability keeps `drop: [ALL]`.
+    """
+    return _merge(HARDENED_SECURITY_CONTEXT, override.model_dump(exclude_none=True) if override else {})
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def writes_host_path(storage: ResolvedStorage) -> bool:
+    """Whether the run writes to a host path: kubelet creates those owned by root."""
+    return isinstance(storage.outputs.entry, HostPathEntry) or any(
+        isinstance(item.entry, HostPathEntry) and not item.entry.read_only for item in storage.data
+    )
+
+
+def pod_security_context(storage: ResolvedStorage) -> Optional[dict[str, Any]]:
+    """Non-root identity for the pod, unless the run must write to a root-owned host path."""
+    return None if writes_host_path(storage) else dict(NON_ROOT_POD_SECURITY_CONTEXT)
+
+
+def restricted_violations(container: dict[str, Any], pod: Optional[dict[str, Any]]) -> list[str]:
+    """What Pod Security `restricted` would reject in a container's effective settings."""
+    effective = {**(pod or {}), **container}
+    found = []
+    if effective.get("privileged"):
+        found.append("privileged: true")
+    if effective.get("allowPrivilegeEscalation") is not False:
+        found.append("allowPrivilegeEscalation must be false")
+    if effective.get("runAsNonRoot") is not True:
+        found.append("runAsNonRoot must be true")
+    if effective.get("runAsUser") == 0:
+        found.append("runAsUser 0 (root)")
+    if "ALL" not in (effective.get("capabilities") or {}).get("drop", []):
+        found.append("capabilities must drop ALL")
+    added = set((effective.get("capabilities") or {}).get("add") or []) - RESTRICTED_ADDABLE_CAPABILITIES
+    if added:
+        found.append(f"capabilities.add {sorted(added)} (only NET_BIND_SERVICE is allowed)")
+    if (effective.get("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
+        found.append("seccompProfile must be RuntimeDefault or Localhost")
+    return found
+
+
+def pod_security_labels(level: PodSecurityLevel) -> dict[str, str]:
+    """Pod Security admission labels enforcing (and auditing, warning at) one level."""
+    prefix = "pod-security.kubernetes.io/"
+    return {
+        **{f"{prefix}{mode}": level for mode in ("enforce", "audit", "warn")},
+        f"{prefix}enforce-version": "latest",
+    }
