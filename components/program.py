@@ -26,8 +26,8 @@ from .team_namespace import TeamNamespace, TeamNamespaceArgs
 
 # Where Pulumi.yaml is; relative `polyaxonfile` paths start here.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# Keys whose values Pulumi hands over as JSON text.
-STRUCTURED_KEYS = ("persistence", "teams", "runs")
+# Keys whose values are plain text; Pulumi hands every other value over as JSON text.
+TEXT_KEYS = ("namespace", "initImage")
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ def read_config() -> dict[str, Any]:
     values = {}
     for key in keys:
         name, raw = key[len(prefix):], get_config(key)
-        if name in STRUCTURED_KEYS and isinstance(raw, str):
+        if name not in TEXT_KEYS and isinstance(raw, str):
             try:
                 raw = json.loads(raw)
             except json.JSONDecodeError:
-                pass  # left as text: validation reports it is not a mapping
+                pass  # left as text: validation reports its type
         values[name] = raw
     return values
 
