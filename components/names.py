@@ -39,7 +39,8 @@ def dns_label(name: str, prefix: str = "") -> str:
     suffix = digest(name)
     room = DNS_LABEL_MAX - len(prefix) - len(suffix) - 1
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:room].strip("-")
-    return f"{prefix}{slug}-{suffix}" if slug else f"{prefix}{suffix}"
+    # Always `<slug>-<digest>`, a shape no kept name has.
+    return f"{prefix}{slug or 'x'}-{suffix}"
 
 
 def env_name(name: str, prefix: str) -> str:
@@ -47,7 +48,7 @@ def env_name(name: str, prefix: str) -> str:
     if _kept(name, _ENV_CLEAN, len(name)):
         return prefix + name.upper().replace("-", "_")
     slug = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
-    return f"{prefix}{slug}_{digest(name).upper()}" if slug else f"{prefix}{digest(name).upper()}"
+    return f"{prefix}{slug or 'X'}_{digest(name).upper()}"
 
 
 def label_value(text: str) -> str:
@@ -58,4 +59,4 @@ def label_value(text: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
     slug = re.sub(r"^[^A-Za-z0-9]+", "", slug)[: LABEL_VALUE_MAX - len(suffix) - 1]
     slug = re.sub(r"[^A-Za-z0-9]+$", "", slug)
-    return f"{slug}-{suffix}" if slug else suffix
+    return f"{slug or 'x'}-{suffix}"

@@ -124,8 +124,8 @@ def pod_volume(item: NamedEntry) -> dict[str, Any]:
 
 
 def literal(value: str) -> str:
-    """An env value Kubernetes will not expand: `$(` is escaped as `$$(`."""
-    return value.replace("$(", "$$(")
+    """An env value Kubernetes passes on as it is: every `$` is escaped as `$$`."""
+    return value.replace("$", "$$")
 
 
 def resolve_storage(
