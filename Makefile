@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 
+CHECKOV_VENV := venv-checkov
+
 .PHONY: render test clean
 
 $(BIN)/.runtime-installed: requirements.txt
@@ -14,11 +16,17 @@ $(BIN)/.test-installed: requirements-test.txt $(BIN)/.runtime-installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
+# Checkov in a venv of its own: its pins and the Pulumi SDKs' do not mix.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 render: $(BIN)/.runtime-installed
 	$(BIN)/python -m components render dev
 
-test: $(BIN)/.test-installed
+test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV)

@@ -60,7 +60,7 @@ def _job(target: str, polyaxonfile: str, team: Optional[str], name: Optional[str
     path = Path(polyaxonfile).resolve()
     run_name = name or path.stem
     run = Run.model_validate({"team": team, "polyaxonfile": str(path)})
-    plan = plan_run(config.persistence, teams, run_name, run, run_name, PROJECT_DIR)
+    plan = plan_run(config.persistence, teams, run_name, run, run_name, PROJECT_DIR, config.defaultResources)
     return to_yaml([job_manifest(plan, config.initImage)])
 
 

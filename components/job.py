@@ -30,7 +30,7 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
     annotations = {RUN_KEY: run.name, TEAM_KEY: run.team.name}
     container_security = container_security_context(run.security_context)
 
-    main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": run.image}
+    main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": run.image, "imagePullPolicy": run.image_pull_policy}
     if run.command is not None:
         main["command"] = list(run.command)
     if run.args is not None:
@@ -52,10 +52,10 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
     pod_spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "serviceAccountName": run.team.service_account,
+        # No API token in the pod unless the run asks for one.
+        "automountServiceAccountToken": run.service_account_token,
+        "securityContext": pod_security_context(storage),
     }
-    pod_security = pod_security_context(storage)
-    if pod_security is not None:
-        pod_spec["securityContext"] = pod_security
     if storage.node_selector:
         pod_spec["nodeSelector"] = dict(storage.node_selector)
     if storage.volumes:
@@ -66,12 +66,13 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
             {
                 "name": OUTPUTS_INIT_CONTAINER,
                 "image": init_image,
+                "imagePullPolicy": run.image_pull_policy,
                 "command": ["sh", "-c", 'mkdir -p "$POLYAXON_RUN_OUTPUTS_PATH"'],
                 "env": list(storage.outputs_env),
                 "volumeMounts": [storage.outputs_mount],
                 "resources": INIT_RESOURCES,
                 # Same identity as the main container, so it can write what this creates.
-                "securityContext": container_security,
+                "securityContext": {**container_security, "readOnlyRootFilesystem": True},
             }
         ]
     pod_spec["containers"] = [main]

@@ -31,6 +31,8 @@ class RunPlan:
     env: dict[str, str]
     resources: Optional[Resources]
     security_context: Optional[SecurityContext]
+    image_pull_policy: str
+    service_account_token: bool
     storage: ResolvedStorage
 
 
@@ -55,7 +57,9 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     runs = []
     for name, run in sorted(config.runs.items()):
         try:
-            runs.append(plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir))
+            runs.append(
+                plan_run(config.persistence, teams, name, run, f"runs.{name}", base_dir, config.defaultResources)
+            )
         except ConfigError as error:
             problems.extend(error.problems)
     problems.extend(restricted_problems(namespaces, runs))
@@ -122,6 +126,7 @@ def plan_run(
     run: Run,
     path: str,
     base_dir: Path,
+    default_resources: Optional[Resources] = None,
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file); raises ConfigError."""
     problems: list[Problem] = []
@@ -167,8 +172,10 @@ def plan_run(
         command=command,
         args=run.args,
         env=run.env,
-        resources=run.resources,
+        resources=(run.resources or Resources()).over(default_resources) if run.resources or default_resources else None,
         security_context=run.securityContext,
+        image_pull_policy=run.imagePullPolicy,
+        service_account_token=run.automountServiceAccountToken,
         storage=storage,
     )
 

@@ -20,14 +20,18 @@ HARDENED_SECURITY_CONTEXT: dict[str, Any] = {
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
 }
-# Runs that need not write to a host path run as this non-root identity; fsGroup
-# makes the volumes that support ownership management writable to it.
-NON_ROOT_UID = 1000
+# Every pod gets the runtime's seccomp profile.
+POD_SECURITY_CONTEXT: dict[str, Any] = {"seccompProfile": {"type": "RuntimeDefault"}}
+# Runs that need not write to a host path run as this non-root identity, high
+# enough not to be a user of the node; fsGroup makes the volumes that support
+# ownership management writable to it.
+NON_ROOT_UID = 10001
 NON_ROOT_POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": NON_ROOT_UID,
     "runAsGroup": NON_ROOT_UID,
     "fsGroup": NON_ROOT_UID,
+    **POD_SECURITY_CONTEXT,
 }
 # The only capability Pod Security `restricted` lets a container add.
 RESTRICTED_ADDABLE_CAPABILITIES = {"NET_BIND_SERVICE"}
@@ -55,14 +59,14 @@ def writes_host_path(storage: ResolvedStorage) -> bool:
     )
 
 
-def pod_security_context(storage: ResolvedStorage) -> Optional[dict[str, Any]]:
+def pod_security_context(storage: ResolvedStorage) -> dict[str, Any]:
     """Non-root identity for the pod, unless the run must write to a root-owned host path."""
-    return None if writes_host_path(storage) else dict(NON_ROOT_POD_SECURITY_CONTEXT)
+    return dict(POD_SECURITY_CONTEXT if writes_host_path(storage) else NON_ROOT_POD_SECURITY_CONTEXT)
 
 
-def restricted_violations(container: dict[str, Any], pod: Optional[dict[str, Any]]) -> list[str]:
+def restricted_violations(container: dict[str, Any], pod: dict[str, Any]) -> list[str]:
     """What Pod Security `restricted` would reject in a container's effective settings."""
-    effective = {**(pod or {}), **container}
+    effective = {**pod, **container}
     found = []
     if effective.get("privileged"):
         found.append("privileged: true")

@@ -62,6 +62,12 @@ class Resources(Strict):
     requests: dict[str, Quantity] = Field(default_factory=dict)
     limits: dict[str, Quantity] = Field(default_factory=dict)
 
+    def over(self, default: Optional["Resources"]) -> "Resources":
+        """These resources, each missing one taken from `default`."""
+        if default is None:
+            return self
+        return Resources(requests={**default.requests, **self.requests}, limits={**default.limits, **self.limits})
+
 
 class Capabilities(Strict):
     add: Optional[list[str]] = None
@@ -92,9 +98,15 @@ class Run(RequestFields):
     command: Optional[list[str]] = Field(None, description="Container entrypoint.")
     args: Optional[list[str]] = Field(None, description="Arguments to the entrypoint.")
     env: dict[EnvName, str] = Field(default_factory=dict, description="Extra environment variables.")
-    resources: Optional[Resources] = None
+    resources: Optional[Resources] = Field(None, description="Requests and limits, over defaultResources.")
     securityContext: Optional[SecurityContext] = Field(
         None, description="Overrides of the hardened default container security context."
+    )
+    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] = Field(
+        "Always", description="When the kubelet pulls the image (Always: a tag always means its current image)."
+    )
+    automountServiceAccountToken: bool = Field(
+        False, description="Mount an API token into the pod (only for runs that call the Kubernetes API)."
     )
     polyaxonfile: Optional[str] = Field(
         None, description="Polyaxon file to read the storage request (and image, command) from."
@@ -110,6 +122,9 @@ class StackConfig(Strict):
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
     cluster: Cluster = Field(default_factory=Cluster)
+    defaultResources: Optional[Resources] = Field(
+        None, description="Requests and limits of every run, for each one the run does not set."
+    )
     initImage: str = Field(DEFAULT_INIT_IMAGE, min_length=1, description="Image that creates the outputs directory.")
 
 

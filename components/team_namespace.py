@@ -13,6 +13,8 @@ from .namespaces import NamespacePlan
 from .names import label_value
 from .security import pod_security_labels
 
+RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
+
 
 @dataclass(frozen=True)
 class TeamNamespaceArgs:
@@ -21,7 +23,8 @@ class TeamNamespaceArgs:
 
 
 class TeamNamespace(pulumi.ComponentResource):
-    """Creates the namespace (or, when it exists already, only labels it) and the teams' ServiceAccounts.
+    """Creates the namespace (or, when it exists already, only labels it), the teams'
+    ServiceAccounts, and a NetworkPolicy denying ingress to the runs' pods.
 
     `name` is an Output that depends on the namespace, so objects placed in it
     are created after it.
@@ -60,6 +63,20 @@ class TeamNamespace(pulumi.ComponentResource):
                 opts=child,
             )
             self.service_accounts[team.name] = account.metadata.name
+        # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
+        kubernetes.networking.v1.NetworkPolicy(
+            f"{plan.name}/{RUNS_NETWORK_POLICY}",
+            metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                name=RUNS_NETWORK_POLICY, namespace=self.name, labels={"app.kubernetes.io/managed-by": MANAGED_BY}
+            ),
+            spec=kubernetes.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=kubernetes.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/managed-by": MANAGED_BY}
+                ),
+                policy_types=["Ingress"],
+            ),
+            opts=child,
+        )
         self.pod_security = pulumi.Output.from_input(plan.pod_security)
         self.register_outputs(
             {"name": self.name, "serviceAccounts": self.service_accounts, "podSecurity": self.pod_security}

@@ -79,6 +79,7 @@ def test_render_prints_multi_document_yaml():
     assert [(document["kind"], document["metadata"]["name"]) for document in documents] == [
         ("Namespace", "ml-jobs"),
         ("ServiceAccount", "runs-ml-jobs"),
+        ("NetworkPolicy", "polyaxon-runs-deny-ingress"),
         *(("Job", name) for name in ["default-mounts", "from-polyaxonfile", "refs", "subset"]),
     ]
     assert "&id" not in result.stdout  # no YAML anchors: plain manifests for kubectl
@@ -102,8 +103,8 @@ def test_render_resources_lists_every_pulumi_resource_with_its_parent():
     assert ["polyaxon-storage:index:HostPathStorage", "outputs-outputs1", "-"] in rows
     assert ["polyaxon-storage:index:RunTemplate", "subset", "-"] in rows
     assert ["kubernetes:core/v1:Namespace", "ml-jobs", "polyaxon-storage:index:TeamNamespace::ml-jobs"] in rows
-    # header, 6 entries, 4 runs, the namespace component with its Namespace and ServiceAccount
-    assert len(rows) == 1 + 6 + 4 + 3
+    # header, 6 entries, 4 runs, the namespace component with its Namespace, ServiceAccount and NetworkPolicy
+    assert len(rows) == 1 + 6 + 4 + 4
 
 
 def test_job_command_resolves_a_polyaxonfile_against_a_stack():

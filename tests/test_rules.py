@@ -835,7 +835,8 @@ def test_container_security_context_is_hardened_with_run_overrides(override, exp
     keys = {} if override is None else {"securityContext": override}
     spec = pod(one_run(**keys))
     assert spec["containers"][0]["securityContext"] == expected
-    assert spec["initContainers"][0]["securityContext"] == expected
+    # The init container only makes a directory on the volume: its root filesystem is read-only too.
+    assert spec["initContainers"][0]["securityContext"] == {**expected, "readOnlyRootFilesystem": True}
 
 
 def test_init_container_creates_the_outputs_directory_with_only_the_outputs_volume():

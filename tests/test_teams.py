@@ -165,9 +165,15 @@ def test_teams_sharing_a_namespace_must_agree_on_adopting_it():
 def test_runs_that_write_no_host_path_run_as_non_root(tmp_path):
     jobs = rendered(tmp_path, TWO_TEAMS).jobs
     translate = jobs["translate"]["spec"]["template"]["spec"]
-    assert translate["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000}
+    assert translate["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     # detect mounts the writable host path `scratch`, which kubelet creates owned by root.
-    assert "securityContext" not in jobs["detect"]["spec"]["template"]["spec"]
+    assert jobs["detect"]["spec"]["template"]["spec"]["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def test_a_run_that_restricted_would_reject_is_an_error():
