@@ -37,14 +37,13 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
         main["args"] = list(run.args)
     # Storage variables first, so a run's own env can use $(POLYAXON_RUN_OUTPUTS_PATH).
     main["env"] = [*storage.env, *({"name": name, "value": value} for name, value in sorted(run.env.items()))]
-    if run.resources is not None:
-        resources = {
-            kind: {name: str(value) for name, value in getattr(run.resources, kind).items()}
-            for kind in ("requests", "limits")
-            if getattr(run.resources, kind)
-        }
-        if resources:
-            main["resources"] = resources
+    resources = {
+        kind: {name: str(value) for name, value in getattr(run.resources, kind).items()}
+        for kind in ("requests", "limits")
+        if getattr(run.resources, kind)
+    }
+    if resources:
+        main["resources"] = resources
     if storage.volume_mounts:
         main["volumeMounts"] = list(storage.volume_mounts)
     main["securityContext"] = container_security

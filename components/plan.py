@@ -29,7 +29,7 @@ class RunPlan:
     command: Optional[list[str]]
     args: Optional[list[str]]
     env: dict[str, str]
-    resources: Optional[Resources]
+    resources: Resources
     security_context: Optional[SecurityContext]
     image_pull_policy: str
     service_account_token: bool
@@ -172,7 +172,7 @@ def plan_run(
         command=command,
         args=run.args,
         env=run.env,
-        resources=(run.resources or Resources()).over(default_resources) if run.resources or default_resources else None,
+        resources=(run.resources or Resources()).over(default_resources),
         security_context=run.securityContext,
         image_pull_policy=run.imagePullPolicy,
         service_account_token=run.automountServiceAccountToken,
