@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 CHECKOV_VENV := venv-checkov
 
-.PHONY: render test clean
+.PHONY: render test bench clean
 
 $(BIN)/.runtime-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 render: $(BIN)/.runtime-installed
 	$(BIN)/python -m components render dev
+
+bench: $(BIN)/.runtime-installed
+	$(BIN)/python bench/run.py
 
 test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m pytest

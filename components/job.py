@@ -89,14 +89,18 @@ def job_manifest(run: RunPlan, init_image: str) -> dict[str, Any]:
     }
 
 
-class _ManifestDumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it: the pure-Python one dominated the program's time (bench/).
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _ManifestDumper(_SafeDumper):  # type: ignore[misc, valid-type]
     """Plain YAML for people and kubectl: no anchors, multi-line strings as blocks."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _string(dumper: _ManifestDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

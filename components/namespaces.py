@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from .catalog import (
+    SIDES,
     SINGLE_NODE_MODES,
     ExistingClaimEntry,
     HostPathEntry,
@@ -45,8 +46,13 @@ class NamespacePlan:
 
 def granted_entries(persistence: Persistence, teams: Iterable[TeamAccess]) -> list[NamedEntry]:
     """Every entry granted to any of `teams`, once each, in catalog order."""
-    granted = {(side, name) for team in teams for side in ("data", "outputs") for name in team.granted(side)}
-    return [NamedEntry(side, name, entry) for side, name, entry in persistence.entries() if (side, name) in granted]
+    granted = {(side, name) for team in teams for side in SIDES for name in team.granted(side)}
+    # Catalog order is data then outputs, each by name: sort the grants, not the whole catalog.
+    return [
+        NamedEntry(side, name, persistence.side(side)[name])
+        for side, name in sorted(granted, key=lambda grant: (SIDES.index(grant[0]), grant[1]))
+        if name in persistence.side(side)
+    ]
 
 
 def persistent_volume_name(namespace: str, item: NamedEntry) -> str:
@@ -154,6 +160,10 @@ def _single_node_claim_warnings(
     config: StackConfig, namespaces: Sequence[NamespacePlan], runs: Sequence["RunPlan"]
 ) -> list[Problem]:
     warnings = []
+    # Each namespace's runs, grouped in one pass (not one pass over every run per claim).
+    runs_in: dict[str, list["RunPlan"]] = defaultdict(list)
+    for run in runs:
+        runs_in[run.team.namespace].append(run)
     for plan in namespaces:
         for item in granted_entries(config.persistence, plan.teams):
             entry = item.entry
@@ -162,8 +172,8 @@ def _single_node_claim_warnings(
             teams = [team.name for team in plan.teams if item.name in team.granted(item.side)]
             writers = [
                 run.name
-                for run in runs
-                if run.team.namespace == plan.name and run.storage.outputs.name == item.name and item.side == "outputs"
+                for run in runs_in[plan.name]
+                if run.storage.outputs.name == item.name and item.side == "outputs"
             ]
             sharers: Optional[str] = None
             if len(teams) > 1:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config, get_config_env
 
-from .catalog import ExistingClaimEntry, HostPathEntry, NfsEntry
+from .catalog import SIDES, ExistingClaimEntry, HostPathEntry, NfsEntry
 from .errors import ConfigError
 from .existing_claim import ExistingClaimStorage, ExistingClaimStorageArgs
 from .host_path import HostPathStorage, HostPathStorageArgs
@@ -71,10 +72,16 @@ def register(plan: StackPlan) -> StackComponents:
     namespaces = {
         namespace.name: TeamNamespace(namespace.name, TeamNamespaceArgs(namespace)) for namespace in plan.namespaces
     }
+    # Namespaces granted each entry, found once for all entries (not once per entry per team).
+    granted_in: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for team in plan.teams:
+        for side in SIDES:
+            for name in team.granted(side):
+                granted_in[side, name].add(team.namespace)
     storage: dict[str, pulumi.ComponentResource] = {}
     for side, name, entry in plan.config.persistence.entries():
         item = NamedEntry(side, name, entry)
-        granted = sorted({team.namespace for team in plan.teams if name in team.granted(side)})
+        granted = sorted(granted_in[side, name])
         key, resource_name = f"{side}/{name}", f"{side}-{name}"
         if isinstance(entry, HostPathEntry):
             storage[key] = HostPathStorage(resource_name, HostPathStorageArgs(item))
@@ -85,12 +92,22 @@ def register(plan: StackPlan) -> StackComponents:
             storage[key] = NfsStorage(resource_name, NfsStorageArgs(item, in_namespaces))
     runs = {run.name: RunTemplate(run.name, RunTemplateArgs(run, plan.config.initImage)) for run in plan.runs}
     pulumi.export("jobs", {name: template.job for name, template in runs.items()})
-    pulumi.export("teams", {team.name: _team_outputs(plan, team, namespaces, runs) for team in plan.teams})
+    # Each team's runs, in plan order, grouped in one pass (not one pass over every run per team).
+    team_runs: dict[str, list[str]] = defaultdict(list)
+    for run in plan.runs:
+        team_runs[run.team.name].append(run.name)
+    pulumi.export(
+        "teams", {team.name: _team_outputs(plan, team, namespaces, runs, team_runs[team.name]) for team in plan.teams}
+    )
     return StackComponents(namespaces=namespaces, storage=storage, runs=runs)
 
 
 def _team_outputs(
-    plan: StackPlan, team: TeamAccess, namespaces: dict[str, TeamNamespace], runs: dict[str, RunTemplate]
+    plan: StackPlan,
+    team: TeamAccess,
+    namespaces: dict[str, TeamNamespace],
+    runs: dict[str, RunTemplate],
+    run_names: list[str],
 ) -> dict[str, Any]:
     persistence = plan.config.persistence
     default_outputs = default_outputs_candidates(persistence, team)
@@ -101,5 +118,5 @@ def _team_outputs(
         "dataPaths": data_paths_value([NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]),
         # The entry a run that names none gets; several when outputsSelection is random.
         "defaultOutputs": default_outputs[0] if len(default_outputs) == 1 else default_outputs,
-        "jobs": {run.name: runs[run.name].job for run in plan.runs if run.team == team},
+        "jobs": {name: runs[name].job for name in run_names},
     }

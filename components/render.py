@@ -21,7 +21,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .errors import ConfigError, Problem
-from .program import PROJECT_DIR, main
+from .program import PROJECT_DIR, StackComponents, main
 from .stack_config import CONFIG_NAMESPACE, stack_values
 
 STACKS_DIR = PROJECT_DIR / "stacks"
@@ -188,6 +188,21 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return {**project_defaults(), **stack_values(_load_yaml(path), str(path))}
 
 
+def resolved_jobs(components: StackComponents) -> dict[str, dict[str, Any]]:
+    """Every run's Job spec, once known (none while any is unknown); call it inside the program.
+
+    Each `RunTemplate.job` resolves to a plain dict, so each is awaited as it is:
+    `Output.from_input` over them would lift every manifest into Outputs again,
+    node by node, which cost more than the rest of the program (see bench/).
+    """
+
+    async def gather() -> dict[str, dict[str, Any]]:
+        jobs = {name: await template.job.future() for name, template in components.runs.items()}
+        return {} if any(job is None for job in jobs.values()) else jobs
+
+    return _sync_await(gather())
+
+
 def render(path: Path) -> Rendering:
     """Run the program for one stack config under the mock engine."""
     values = read_stack_file(path)
@@ -209,9 +224,7 @@ def render(path: Path) -> Rendering:
     )
 
     def program() -> None:
-        components = main()
-        jobs = {name: template.job for name, template in components.runs.items()}
-        rendering.jobs.update(_sync_await(pulumi.Output.from_input(jobs).future()) or {})
+        rendering.jobs.update(resolved_jobs(main()))
 
     _sync_await(run_pulumi_func(program))
     # Registration order depends on scheduling: sort for stable output.

@@ -1,0 +1,494 @@
+"""Benchmark: the program under Pulumi's mock engine against the engine's own floor.
+
+    make bench                                # or: venv/bin/python bench/run.py
+    venv/bin/python bench/run.py --sizes 3    # only the first three sizes (quick look)
+    venv/bin/python bench/run.py --profile    # also cProfile the ~5,000-resource program
+
+Synthetic catalogs (teams x data volumes x runs per team) from a dozen to
+~7,500 registered resources. For each, in this one process and run:
+
+- *program*: `components.program.main()` under the mock engine, set up as
+  `components.render.render()` sets it up (recording monitor, config handed
+  over as JSON text), with every run's Job awaited as `render` awaits them;
+- *floor*: the same engine and monitor registering as many plain Kubernetes
+  ConfigMaps (small metadata, no logic of ours).
+
+Program and floor are measured alternately and the best of `--repeats` kept.
+Then: the time to resolve one run in a stack with few and with many other
+runs, the import time of `python -m components render dev` against a bare
+`import pulumi_kubernetes`, and which cloud SDKs rendering each stack in
+stacks/ imports. Results go to stdout and to bench/results.md, which the
+README quotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import gc
+import io
+import json
+import logging
+import math
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+import pulumi  # noqa: E402
+import pulumi_kubernetes as kubernetes  # noqa: E402
+from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
+from pulumi.runtime.sync_await import _sync_await  # noqa: E402
+
+from components.catalog import BucketEntry  # noqa: E402
+from components.plan import checked_teams, plan_run  # noqa: E402
+from components.program import main as program_main  # noqa: E402
+from components.render import (  # noqa: E402
+    STACKS_DIR,
+    _RecordingMonitor,
+    project_defaults,
+    read_stack_file,
+    render,
+    resolved_jobs,
+    stack_file,
+)
+from components.stack_config import CONFIG_NAMESPACE, parse_stack_config  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+REPEATS = 3
+# The goals.
+GOAL_AT, GOAL_RATIO = 5_000, 1.25  # resources; at most this times the floor
+LINEAR_FROM, LINEAR_MAX = 500, 1.10  # growth exponent, fitted over the sizes from this many resources on
+INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against among few
+RESOLUTION_TEAMS, RESOLUTION_RUNS_PER_TEAM = 10, (3, 500)
+STORE_SDKS = {"gcs": "pulumi_gcp", "s3": "pulumi_aws", "azure": "pulumi_azure_native"}
+STACKS = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+# --- synthetic catalogs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Size:
+    teams: int
+    volumes: int
+    """Data entries in the catalog (outputs entries: half as many, at least two)."""
+    runs_per_team: int
+
+    def __str__(self) -> str:
+        return f"{self.teams}x{self.volumes}x{self.runs_per_team}"
+
+
+SIZES = (
+    Size(teams=1, volumes=2, runs_per_team=2),
+    Size(teams=4, volumes=8, runs_per_team=10),
+    # From here on the mix stays the same (40 runs and two data entries a team), so the
+    # time per resource stays flat if the cost is linear.
+    Size(teams=12, volumes=24, runs_per_team=40),
+    Size(teams=25, volumes=50, runs_per_team=40),
+    Size(teams=50, volumes=100, runs_per_team=40),
+    Size(teams=100, volumes=200, runs_per_team=40),
+    Size(teams=150, volumes=300, runs_per_team=40),
+)
+# Entries each team is granted, per side: a fixed window, so a team costs the same in any catalog.
+DATA_GRANT, OUTPUTS_GRANT = 4, 2
+
+
+def _data_entry(index: int) -> dict[str, Any]:
+    """Data entries cycle through NFS, existing claim, host path and bucket."""
+    mount = f"/data/d{index}"
+    kinds = [
+        {"nfs": {"server": f"10.0.{index % 250}.5", "path": f"/exports/d{index}"}, "size": "500Gi"},
+        {"existingClaim": f"data-claim-{index}", "accessMode": "ReadOnlyMany"},
+        {"hostPath": f"/mnt/ssd/d{index}", "nodeSelector": {"pool": "gpu"}},
+        {"store": "gcs", "bucket": f"gs://data-{index}", "secret": "gcs-reader", "secretKey": "key.json"},
+    ]
+    entry = kinds[index % len(kinds)]
+    return {**entry, "readOnly": True} if "store" in entry else {"mountPath": mount, **entry, "readOnly": True}
+
+
+def _outputs_entry(index: int) -> dict[str, Any]:
+    """Outputs entries alternate NFS and existing claim (every other claim single-node: warnings)."""
+    mount = f"/outputs/o{index}"
+    if index % 2 == 0:
+        return {"mountPath": mount, "nfs": {"server": "10.1.0.5", "path": f"/exports/o{index}"}, "size": "1Ti"}
+    access_mode = "ReadWriteOnce" if index % 4 == 1 else "ReadWriteMany"
+    return {"mountPath": mount, "existingClaim": f"outputs-claim-{index}", "accessMode": access_mode}
+
+
+def _window(names: list[str], start: int, length: int) -> list[str]:
+    return [names[(start + offset) % len(names)] for offset in range(min(length, len(names)))]
+
+
+def catalog_config(size: Size) -> dict[str, Any]:
+    """Stack config values (keys without the namespace), with the project's defaults, for one catalog."""
+    data = {f"d{index}": _data_entry(index) for index in range(size.volumes)}
+    outputs = {f"o{index}": _outputs_entry(index) for index in range(max(2, size.volumes // 2))}
+    teams, runs = {}, {}
+    for team_index in range(size.teams):
+        team = f"team{team_index}"
+        granted_data = _window(sorted(data), team_index, DATA_GRANT)
+        granted_outputs = _window(sorted(outputs), team_index, OUTPUTS_GRANT)
+        teams[team] = {"namespace": f"ns-{team}", "data": granted_data, "outputs": granted_outputs}
+        for run_index in range(size.runs_per_team):
+            run: dict[str, Any] = {
+                "team": team,
+                "image": "ghcr.io/acme/trainer:1.0",
+                "command": ["python", "-m", "train"],
+                "env": {"EPOCHS": str(run_index % 10)},
+                "resources": {"requests": {"cpu": "1", "memory": "2Gi"}},
+            }
+            # A third ask for nothing, a third name their data, a third name data and outputs.
+            if run_index % 3 >= 1:
+                run["data_refs"] = granted_data[: 1 + run_index % len(granted_data)]
+            if run_index % 3 == 2:
+                run["outputs_refs"] = [granted_outputs[-1]]
+            runs[f"{team}-run{run_index}"] = run
+    return {**project_defaults(), "persistence": {"data": data, "outputs": outputs}, "teams": teams, "runs": runs}
+
+
+# --- the mock engine, as components.render sets it up -------------------------------------------
+
+
+def under_mock_engine(values: dict[str, Any], program: Callable[[], None]) -> tuple[float, int]:
+    """Seconds to run `program` under the mock engine with these config values, and the resources it registered."""
+    monitor = _RecordingMonitor()
+    logger = logging.getLogger(f"{__name__}.engine")
+    logger.propagate = False  # what the program warns about is not what is measured
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    gc.collect()
+    started = time.perf_counter()
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=CONFIG_NAMESPACE, stack="bench", preview=False, monitor=monitor, logger=logger
+    )
+    pulumi.runtime.set_all_config(
+        {
+            f"{CONFIG_NAMESPACE}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in values.items()
+        }
+    )
+    _sync_await(run_pulumi_func(program))
+    return time.perf_counter() - started, len(monitor.registrations)
+
+
+def our_program() -> None:
+    """What `render` runs: the program, then every run's Job awaited."""
+    resolved_jobs(program_main())
+
+
+def floor_program(count: int) -> Callable[[], None]:
+    """Register `count` plain ConfigMaps (the mock engine registers no default provider)."""
+
+    def program() -> None:
+        for index in range(count):
+            kubernetes.core.v1.ConfigMap(
+                f"cm-{index}", metadata=kubernetes.meta.v1.ObjectMetaArgs(name=f"cm-{index}", namespace="bench")
+            )
+
+    return program
+
+
+@dataclass(frozen=True)
+class Measurement:
+    size: Size
+    resources: int
+    program: float
+    floor: float
+
+    @property
+    def ratio(self) -> float:
+        return self.program / self.floor
+
+
+def measure(size: Size, repeats: int) -> Measurement:
+    """Best of `repeats`, program and floor alternately."""
+    values = catalog_config(size)
+    program_times, floor_times, counts = [], [], set()
+    for _ in range(repeats):
+        seconds, registered = under_mock_engine(values, our_program)
+        program_times.append(seconds)
+        counts.add(registered)
+        seconds, floor_registered = under_mock_engine({}, floor_program(registered))
+        floor_times.append(seconds)
+        assert floor_registered == registered, (floor_registered, registered)
+    assert len(counts) == 1, f"the program registered {counts} resources on different repeats"
+    return Measurement(size, counts.pop(), min(program_times), min(floor_times))
+
+
+def check_same_as_render(size: Size) -> None:
+    """The bench runs what `render` runs: same resources and Jobs from a stack file of the same config."""
+    values = catalog_config(size)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "Pulumi.bench.yaml"
+        path.write_text(yaml.safe_dump({"config": {f"{CONFIG_NAMESPACE}:{k}": v for k, v in values.items()}}))
+        rendering = render(path)
+    _, registered = under_mock_engine(values, our_program)
+    assert len(rendering.registrations) == registered, (len(rendering.registrations), registered)
+    assert len(rendering.jobs) == len(values["runs"]), (len(rendering.jobs), len(values["runs"]))
+
+
+def profile(size: Size, top: int = 30) -> str:
+    """cProfile of one program run (main thread: the engine's RPC threads are not in it)."""
+    values = catalog_config(size)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    under_mock_engine(values, our_program)
+    profiler.disable()
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(top)
+    return stream.getvalue()
+
+
+# --- one run's resolution -----------------------------------------------------------------------
+
+
+def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
+    """Microseconds to plan one run, by runs per team in a stack of RESOLUTION_TEAMS teams.
+
+    The same run (one that names its data and outputs) against the same catalog; the stacks
+    differ only in how many other runs they hold. Rounds alternate between them; best kept.
+    """
+    cases = {}
+    for runs_per_team in RESOLUTION_RUNS_PER_TEAM:
+        config = parse_stack_config(catalog_config(Size(RESOLUTION_TEAMS, 2 * RESOLUTION_TEAMS, runs_per_team)))
+        cases[runs_per_team] = (config, checked_teams(config))
+    name = "team3-run2"
+    best = dict.fromkeys(cases, math.inf)
+    for _ in range(rounds):
+        for runs_per_team, (config, teams) in cases.items():
+            run = config.runs[name]
+            started = time.perf_counter()
+            for _ in range(calls):
+                plan_run(config.persistence, teams, name, run, f"runs.{name}", PROJECT_DIR)
+            best[runs_per_team] = min(best[runs_per_team], (time.perf_counter() - started) / calls * 1e6)
+    return best
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def _python(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *arguments], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+
+
+def _import_total(stderr: str) -> float:
+    """Seconds of imports in `-X importtime` output: the sum of every module's own time."""
+    total = 0
+    for line in stderr.splitlines():
+        if line.startswith("import time:"):
+            own = line.removeprefix("import time:").split("|")[0].strip()
+            total += int(own) if own.isdigit() else 0  # the header line has no number
+    return total / 1e6
+
+
+def import_times(commands: dict[str, list[str]], rounds: int = 5) -> dict[str, tuple[float, float]]:
+    """Per command, best of `rounds` (alternating): (import time from -X importtime, wall time without it)."""
+    imports = {label: math.inf for label in commands}
+    walls = dict(imports)
+    for _ in range(rounds):
+        for label, arguments in commands.items():
+            imports[label] = min(imports[label], _import_total(_python("-X", "importtime", *arguments).stderr))
+            started = time.perf_counter()
+            _python(*arguments)
+            walls[label] = min(walls[label], time.perf_counter() - started)
+    return {label: (imports[label], walls[label]) for label in commands}
+
+
+def cloud_sdks_imported(stack: str) -> list[str]:
+    """The cloud SDKs in sys.modules after rendering `stack`, in a fresh interpreter."""
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from components.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    assert run(['render', {stack!r}]) == 0\n"
+        f"print(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}} & {set(STORE_SDKS.values())!r})))\n"
+    )
+    return json.loads(_python("-c", script).stdout)
+
+
+def sdks_needed(stack: str) -> list[str]:
+    """The cloud SDKs a stack's bucket entries could justify."""
+    config = parse_stack_config(read_stack_file(stack_file(stack)))
+    stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry)}
+    return sorted(STORE_SDKS[store] for store in stores)
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def growth_exponent(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of log(time) against log(resources): 1.00 is linear."""
+    xs, ys = [math.log(n) for n, _ in points], [math.log(t) for _, t in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])
+
+
+def report(
+    measurements: list[Measurement],
+    resolution: dict[int, float],
+    imports: dict[str, tuple[float, float]],
+    sdks: dict[str, tuple[list[str], list[str]]],
+    repeats: int,
+) -> str:
+    rows, previous = [], None
+    for m in measurements:
+        step = "-"
+        if previous is not None:
+            scale = math.log(m.resources / previous.resources)
+            step = " / ".join(
+                f"{math.log(now / before) / scale:.2f}"
+                for now, before in ((m.program, previous.program), (m.floor, previous.floor))
+            )
+        rows.append(
+            [
+                str(m.size), f"{m.resources:,}", f"{m.program:.2f}", f"{m.floor:.2f}", f"{m.ratio:.2f}x",
+                f"{m.program / m.resources * 1e3:.2f}", f"{m.floor / m.resources * 1e3:.2f}", step,
+            ]
+        )  # fmt: skip
+        previous = m
+    fitted = [m for m in measurements if m.resources >= LINEAR_FROM]
+    program_k = growth_exponent([(m.resources, m.program) for m in fitted]) if len(fitted) > 1 else math.nan
+    floor_k = growth_exponent([(m.resources, m.floor) for m in fitted]) if len(fitted) > 1 else math.nan
+    at_goal = min(measurements, key=lambda m: abs(math.log(m.resources / GOAL_AT)))
+    few, many = min(resolution), max(resolution)
+    resolution_ratio = resolution[many] / resolution[few]
+    extra_sdks = {stack: sorted(set(found) - set(needed)) for stack, (found, needed) in sdks.items()}
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    goals = [
+        [
+            f"at ~{GOAL_AT:,} resources, at most {GOAL_RATIO}x the floor",
+            f"{at_goal.ratio:.2f}x at {at_goal.resources:,}",
+            verdict(at_goal.ratio <= GOAL_RATIO),
+        ],
+        [
+            f"grows linearly (growth exponent at most {LINEAR_MAX:.2f})",
+            f"{program_k:.2f} (floor {floor_k:.2f})",
+            verdict(program_k <= LINEAR_MAX),
+        ],
+        [
+            "resolving one run does not depend on the other runs",
+            f"{resolution_ratio:.2f}x from {RESOLUTION_TEAMS * few:,} to {RESOLUTION_TEAMS * many:,} runs",
+            verdict(resolution_ratio <= INDEPENDENT_MAX),
+        ],
+        [
+            "no stack imports the SDK of a cloud whose buckets it does not use",
+            ", ".join(f"{stack}: {', '.join(extra) or 'none'}" for stack, extra in extra_sdks.items()),
+            verdict(not any(extra_sdks.values())),
+        ],
+    ]
+    (render_imports, render_wall), (kube_imports, kube_wall) = imports["render"], imports["kubernetes"]
+    return "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"`make bench` (bench/run.py), {datetime.date.today().isoformat()}: {os.cpu_count()} CPUs (nproc), "
+            f"{platform.machine()} {platform.system()}, Python {platform.python_version()}, "
+            f"pulumi {version('pulumi')}, pulumi-kubernetes {version('pulumi-kubernetes')}. One process, one run; "
+            f"best of {repeats}, program and floor alternately.",
+            "",
+            "## The program against the engine's floor",
+            "",
+            "*program*: `components.program.main()` under the mock engine as `render` runs it (recording "
+            "monitor, config as JSON text, every run's Job awaited). *floor*: the same engine and monitor "
+            "registering as many plain ConfigMaps. Size: teams x data volumes x runs per team; resources: "
+            "what the program registers (components and Kubernetes objects). Growth: the local exponent "
+            "from the previous size (1.00 = linear).",
+            "",
+            markdown_table(
+                ["size", "resources", "program s", "floor s", "ratio", "program ms/resource",
+                 "floor ms/resource", "growth program / floor"],
+                rows,
+            ),  # fmt: skip
+            "",
+            f"Growth exponent fitted over the sizes from {LINEAR_FROM:,} resources on: program {program_k:.2f}, "
+            f"floor {floor_k:.2f}.",
+            "",
+            "## Resolving one run",
+            "",
+            markdown_table(
+                ["runs in the stack", "plan_run of one run (us)"],
+                [[f"{RESOLUTION_TEAMS * runs:,}", f"{resolution[runs]:.1f}"] for runs in sorted(resolution)],
+            ),
+            "",
+            "## Imports",
+            "",
+            markdown_table(
+                ["command", "imports (s, -X importtime)", "wall (s)"],
+                [
+                    ["`python -m components render dev`", f"{render_imports:.2f}", f"{render_wall:.2f}"],
+                    ["`python -c 'import pulumi_kubernetes'`", f"{kube_imports:.2f}", f"{kube_wall:.2f}"],
+                ],
+            ),
+            "",
+            markdown_table(
+                ["stack", "cloud SDKs its buckets need", "cloud SDKs imported by `render`"],
+                [[stack, ", ".join(needed) or "none", ", ".join(found) or "none"] for stack, (found, needed) in sdks.items()],
+            ),
+            "",
+            "## Goals",
+            "",
+            markdown_table(["goal", "measured", "verdict"], goals),
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, default=len(SIZES), help="measure only the first N sizes")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="best of this many (default: %(default)s)")
+    parser.add_argument("--profile", action="store_true", help=f"also cProfile the program at ~{GOAL_AT:,} resources")
+    arguments = parser.parse_args()
+
+    check_same_as_render(SIZES[1])
+    # Warm up: the first resource of a kind imports its pulumi_kubernetes module.
+    under_mock_engine(catalog_config(SIZES[0]), our_program)
+    under_mock_engine({}, floor_program(1))
+
+    measurements = []
+    print(f"{'size':>10} {'resources':>9} {'program s':>9} {'floor s':>8} {'ratio':>7}", flush=True)
+    for size in SIZES[: arguments.sizes]:
+        m = measure(size, arguments.repeats)
+        measurements.append(m)
+        print(f"{str(size):>10} {m.resources:>9,} {m.program:>9.2f} {m.floor:>8.2f} {m.ratio:>6.2f}x", flush=True)
+
+    resolution = resolution_times()
+    imports = import_times(
+        {"render": ["-m", "components", "render", "dev"], "kubernetes": ["-c", "import pulumi_kubernetes"]}
+    )
+    sdks = {stack: (cloud_sdks_imported(stack), sdks_needed(stack)) for stack in STACKS}
+    text = report(measurements, resolution, imports, sdks, arguments.repeats)
+    print(f"\n{text}")
+    if len(measurements) == len(SIZES) and arguments.repeats == REPEATS:
+        RESULTS.write_text(text)
+        print(f"written to {RESULTS.relative_to(PROJECT_DIR)}")
+    else:
+        print(f"not written to {RESULTS.relative_to(PROJECT_DIR)}: only a full run (every size, best of {REPEATS}) is")
+    if arguments.profile:
+        print(profile(min(measurements, key=lambda m: abs(math.log(m.resources / GOAL_AT))).size))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
