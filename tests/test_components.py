@@ -104,27 +104,24 @@ def test_program_registers_one_component_per_entry_and_run(monitor):
     pulumi.runtime.test(lambda: run_program(MULTI_TEAM).runs["detect"].job)()
     registered = {(r.type, r.name, r.parent) for r in monitor.registrations}
     assert registered == {
-        ("polyaxon-storage:index:TeamNamespace", "nlp", ""),
-        ("kubernetes:core/v1:Namespace", "nlp", "polyaxon-storage:index:TeamNamespace::nlp"),
-        ("kubernetes:core/v1:ServiceAccount", "nlp/runs-nlp", "polyaxon-storage:index:TeamNamespace::nlp"),
-        (
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "nlp/polyaxon-runs-deny-ingress",
-            "polyaxon-storage:index:TeamNamespace::nlp",
-        ),
-        ("polyaxon-storage:index:TeamNamespace", "vision", ""),
-        ("kubernetes:core/v1:Namespace", "vision", "polyaxon-storage:index:TeamNamespace::vision"),
-        ("kubernetes:core/v1:ServiceAccount", "vision/runs-vision", "polyaxon-storage:index:TeamNamespace::vision"),
-        (
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "vision/polyaxon-runs-deny-ingress",
-            "polyaxon-storage:index:TeamNamespace::vision",
-        ),
+        *team_namespace_objects("nlp", "nlp"),
+        *team_namespace_objects("vision", "vision"),
         ("polyaxon-storage:index:ExistingClaimStorage", "data-shared", ""),
         ("polyaxon-storage:index:HostPathStorage", "data-scratch", ""),
         ("polyaxon-storage:index:ExistingClaimStorage", "outputs-results", ""),
         ("polyaxon-storage:index:RunTemplate", "detect", ""),
         ("polyaxon-storage:index:RunTemplate", "translate", ""),
+    }
+
+
+def team_namespace_objects(namespace: str, team: str) -> set[tuple[str, str, str]]:
+    """(type, name, parent) of a TeamNamespace and its children, for a namespace holding one team."""
+    parent = f"polyaxon-storage:index:TeamNamespace::{namespace}"
+    return {
+        ("polyaxon-storage:index:TeamNamespace", namespace, ""),
+        ("kubernetes:core/v1:Namespace", namespace, parent),
+        ("kubernetes:core/v1:ServiceAccount", f"{namespace}/runs-{team}", parent),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{namespace}/polyaxon-runs-deny-ingress", parent),
     }
 
 
