@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence, Union
+from pathlib import Path
+from typing import Any, Iterable, Sequence, Union
+
+import yaml
 
 from pydantic import ValidationError
 
@@ -74,3 +77,13 @@ def problems_from_validation(error: ValidationError, prefix: Loc = ()) -> list[P
             message = message.removeprefix("Value error, ")
         problems.append(Problem(config_path([*prefix, *detail["loc"]]), message))
     return problems
+
+
+def load_yaml(path: Path, what: str) -> Any:
+    """A YAML file's document; an unreadable file or bad syntax is a problem at its path."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError([Problem(str(path), f"cannot read the {what}: {error.strerror}")]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([Problem(str(path), f"is not valid YAML: {error}")]) from None

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import ConfigError, Problem, problems_from_validation
+from .errors import ConfigError, Problem, load_yaml, problems_from_validation
 from .request import RefsRequest, RequestFields, StorageRequest, storage_request
 
 
@@ -51,12 +50,7 @@ class PolyaxonFile:
 def load_polyaxonfile(path: Path) -> PolyaxonFile:
     """Parse a Polyaxon file; every problem names the file and the key."""
     where = f"{path}:"
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise ConfigError([Problem(str(path), f"cannot read the Polyaxon file: {error.strerror}")]) from None
-    except yaml.YAMLError as error:
-        raise ConfigError([Problem(str(path), f"is not valid YAML: {error}")]) from None
+    document = load_yaml(path, "Polyaxon file")
     if not isinstance(document, dict):
         raise ConfigError([Problem(str(path), "a Polyaxon file is a mapping (version, kind, environment, ...)")])
     try:

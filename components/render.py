@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, load_yaml
 from .program import PROJECT_DIR, StackComponents, main
 from .stack_config import CONFIG_NAMESPACE, stack_values
 
@@ -164,18 +163,9 @@ def stack_name(path: Path) -> str:
     return name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
 
 
-def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise ConfigError([Problem(str(path), f"cannot read it: {error.strerror}")]) from None
-    except yaml.YAMLError as error:
-        raise ConfigError([Problem(str(path), f"is not valid YAML: {error}")]) from None
-
-
 def project_defaults() -> dict[str, Any]:
     """Defaults declared in Pulumi.yaml's config block, which the Pulumi CLI applies too."""
-    declared = (_load_yaml(PROJECT_DIR / "Pulumi.yaml") or {}).get("config") or {}
+    declared = (load_yaml(PROJECT_DIR / "Pulumi.yaml", "project file") or {}).get("config") or {}
     return {
         key.removeprefix(CONFIG_NAMESPACE + ":"): spec["default"]
         for key, spec in declared.items()
@@ -185,7 +175,7 @@ def project_defaults() -> dict[str, Any]:
 
 def read_stack_file(path: Path) -> dict[str, Any]:
     """This project's config values from a stack config file, with the project's defaults."""
-    return {**project_defaults(), **stack_values(_load_yaml(path), str(path))}
+    return {**project_defaults(), **stack_values(load_yaml(path, "stack config file"), str(path))}
 
 
 def resolved_jobs(components: StackComponents) -> dict[str, dict[str, Any]]:
