@@ -7,9 +7,11 @@ CHECKOV_VENV := venv-checkov
 
 .PHONY: render test bench clean
 
-$(BIN)/.runtime-installed: requirements.txt
+# The pinned requirements, then the project itself (editable, its own ranges left to the pins).
+$(BIN)/.runtime-installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(BIN)/.test-installed: requirements-test.txt $(BIN)/.runtime-installed

@@ -1,24 +1,27 @@
 """Benchmark: the program under Pulumi's mock engine against the engine's own floor.
 
     make bench                                # or: venv/bin/python bench/run.py
+    venv/bin/python bench/run.py --write      # also write bench/results.md (the README quotes it)
     venv/bin/python bench/run.py --sizes 3    # only the first three sizes (quick look)
     venv/bin/python bench/run.py --profile    # also cProfile the ~5,000-resource program
 
 Synthetic catalogs (teams x data volumes x runs per team) from a dozen to
-~7,500 registered resources. For each, in this one process and run:
+~5,000 registered resources. For each, in this one process and run:
 
-- *program*: `components.program.main()` under the mock engine, set up as
-  `components.render.render()` sets it up (recording monitor, config handed
-  over as JSON text), with every run's Job awaited as `render` awaits them;
-- *floor*: the same engine and monitor registering as many plain Kubernetes
-  ConfigMaps (small metadata, no logic of ours).
+- *program*: `components.program.main()` under the mock engine
+  (`components.offline.engine`), exactly as `render` runs it, with every run's
+  Job awaited;
+- *floor*: the same engine registering as many plain Kubernetes ConfigMaps
+  (small metadata, no logic of ours).
 
 Program and floor are measured alternately and the best of `--repeats` kept.
-Then: the time to resolve one run in a stack with few and with many other
-runs, the import time of `python -m components render dev` against a bare
+Then, as whole processes: the `render` command on a generated 20-team,
+40-volume, 200-run stack file against a floor process that starts the same
+engine, registers as many plain Kubernetes objects as `render` prints and
+prints them the same way. Then the time to resolve one run in a stack with few
+and with many other runs, the import time of `render dev` against a bare
 `import pulumi_kubernetes`, and which cloud SDKs rendering each stack in
-stacks/ imports. Results go to stdout and to bench/results.md, which the
-README quotes.
+stacks/ imports. Results go to stdout, and with --write to bench/results.md.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import datetime
 import gc
 import io
 import json
-import logging
 import math
 import os
 import platform
@@ -48,34 +50,27 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-import pulumi  # noqa: E402
 import pulumi_kubernetes as kubernetes  # noqa: E402
-from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
-from pulumi.runtime.sync_await import _sync_await  # noqa: E402
 
-from components.catalog import BucketEntry  # noqa: E402
-from components.plan import checked_teams, plan_run  # noqa: E402
+from components.core.config.catalog import BucketEntry  # noqa: E402
+from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
+from components.core.plan import checked_teams, plan_run  # noqa: E402
+from components.offline import engine  # noqa: E402
+from components.offline.project import Project  # noqa: E402
+from components.offline.render import render  # noqa: E402
 from components.program import main as program_main  # noqa: E402
-from components.render import (  # noqa: E402
-    STACKS_DIR,
-    _RecordingMonitor,
-    project_defaults,
-    read_stack_file,
-    render,
-    resolved_jobs,
-    stack_file,
-)
-from components.stack_config import CONFIG_NAMESPACE, parse_stack_config  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-REPEATS = 3
+PROJECT = Project(PROJECT_DIR)
+REPEATS = 2
 # The goals.
 GOAL_AT, GOAL_RATIO = 5_000, 1.25  # resources; at most this times the floor
 LINEAR_FROM, LINEAR_MAX = 500, 1.10  # growth exponent, fitted over the sizes from this many resources on
 INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against among few
+PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.25
 RESOLUTION_TEAMS, RESOLUTION_RUNS_PER_TEAM = 10, (3, 500)
 STORE_SDKS = {"gcs": "pulumi_gcp", "s3": "pulumi_aws", "azure": "pulumi_azure_native"}
-STACKS = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in STACKS_DIR.glob("Pulumi.*.yaml"))
+STACKS = PROJECT.stack_names()
 
 
 # --- synthetic catalogs -------------------------------------------------------------------------
@@ -101,7 +96,6 @@ SIZES = (
     Size(teams=25, volumes=50, runs_per_team=40),
     Size(teams=50, volumes=100, runs_per_team=40),
     Size(teams=100, volumes=200, runs_per_team=40),
-    Size(teams=150, volumes=300, runs_per_team=40),
 )
 # Entries each team is granted, per side: a fixed window, so a team costs the same in any catalog.
 DATA_GRANT, OUTPUTS_GRANT = 4, 2
@@ -134,7 +128,10 @@ def _window(names: list[str], start: int, length: int) -> list[str]:
 
 
 def catalog_config(size: Size) -> dict[str, Any]:
-    """Stack config values (keys without the namespace), with the project's defaults, for one catalog."""
+    """Stack config values (keys without the namespace), with the project's defaults, for one catalog.
+
+    Host-path data entries are read-only, as the host-path rule wants outside /tmp.
+    """
     data = {f"d{index}": _data_entry(index) for index in range(size.volumes)}
     outputs = {f"o{index}": _outputs_entry(index) for index in range(max(2, size.volumes // 2))}
     teams, runs = {}, {}
@@ -157,37 +154,30 @@ def catalog_config(size: Size) -> dict[str, Any]:
             if run_index % 3 == 2:
                 run["outputs_refs"] = [granted_outputs[-1]]
             runs[f"{team}-run{run_index}"] = run
-    return {**project_defaults(), "persistence": {"data": data, "outputs": outputs}, "teams": teams, "runs": runs}
+    return {**PROJECT.defaults(), "persistence": {"data": data, "outputs": outputs}, "teams": teams, "runs": runs}
 
 
-# --- the mock engine, as components.render sets it up -------------------------------------------
+# --- the mock engine, as render runs it ------------------------------------------------------------
+
+
+def full_keys(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{PROJECT.name}:{key}": value for key, value in values.items()}
 
 
 def under_mock_engine(values: dict[str, Any], program: Callable[[], None]) -> tuple[float, int]:
     """Seconds to run `program` under the mock engine with these config values, and the resources it registered."""
-    monitor = _RecordingMonitor()
-    logger = logging.getLogger(f"{__name__}.engine")
-    logger.propagate = False  # what the program warns about is not what is measured
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
     gc.collect()
     started = time.perf_counter()
-    pulumi.runtime.set_mocks(
-        monitor.mocks, project=CONFIG_NAMESPACE, stack="bench", preview=False, monitor=monitor, logger=logger
-    )
-    pulumi.runtime.set_all_config(
-        {
-            f"{CONFIG_NAMESPACE}:{key}": value if isinstance(value, str) else json.dumps(value)
-            for key, value in values.items()
-        }
-    )
-    _sync_await(run_pulumi_func(program))
-    return time.perf_counter() - started, len(monitor.registrations)
+    mock = engine.start(PROJECT.name, "bench", full_keys(values))
+    mock.run(program)
+    return time.perf_counter() - started, len(mock.registrations)
 
 
 def our_program() -> None:
     """What `render` runs: the program, then every run's Job awaited."""
-    resolved_jobs(program_main())
+    components = program_main(PROJECT_DIR)
+    for template in components.runs.values():
+        engine.value(template.job)
 
 
 def floor_program(count: int) -> Callable[[], None]:
@@ -229,13 +219,17 @@ def measure(size: Size, repeats: int) -> Measurement:
     return Measurement(size, counts.pop(), min(program_times), min(floor_times))
 
 
+def write_stack_file(directory: Path, values: dict[str, Any]) -> Path:
+    path = directory / "Pulumi.bench.yaml"
+    path.write_text(yaml.safe_dump({"config": full_keys(values)}))
+    return path
+
+
 def check_same_as_render(size: Size) -> None:
     """The bench runs what `render` runs: same resources and Jobs from a stack file of the same config."""
     values = catalog_config(size)
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "Pulumi.bench.yaml"
-        path.write_text(yaml.safe_dump({"config": {f"{CONFIG_NAMESPACE}:{k}": v for k, v in values.items()}}))
-        rendering = render(path)
+        rendering = render(PROJECT, write_stack_file(Path(directory), values))
     _, registered = under_mock_engine(values, our_program)
     assert len(rendering.registrations) == registered, (len(rendering.registrations), registered)
     assert len(rendering.jobs) == len(values["runs"]), (len(rendering.jobs), len(values["runs"]))
@@ -251,6 +245,60 @@ def profile(size: Size, top: int = 30) -> str:
     stream = io.StringIO()
     pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(top)
     return stream.getvalue()
+
+
+# --- whole processes ---------------------------------------------------------------------------------
+
+# The floor of a `render` process: start the same engine, register `count` plain
+# Kubernetes objects, and print them as `render` prints its documents.
+FLOOR_PROCESS = """
+import sys
+import pulumi_kubernetes as kubernetes
+from components.core.yaml_io import to_yaml
+from components.offline import engine
+count = int(sys.argv[1])
+mock = engine.start("floor", "bench")
+def program():
+    for index in range(count):
+        kubernetes.core.v1.ConfigMap(f"cm-{index}", metadata={"name": f"cm-{index}", "namespace": "bench"})
+mock.run(program)
+sys.stdout.write(to_yaml([registration.inputs for registration in mock.registrations]))
+"""
+
+
+@dataclass(frozen=True)
+class ProcessMeasurement:
+    documents: int
+    render: float
+    floor: float
+
+    @property
+    def ratio(self) -> float:
+        return self.render / self.floor
+
+
+def _wall(arguments: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *arguments], cwd=PROJECT_DIR, capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def measure_processes(rounds: int = PROCESS_ROUNDS) -> ProcessMeasurement:
+    """`render` of a generated stack file as a whole process, against the floor process; best of `rounds`."""
+    teams, volumes, runs_per_team = PROCESS_SIZE
+    values = catalog_config(Size(teams, volumes, runs_per_team))
+    assert len(values["runs"]) == PROCESS_RUNS
+    with tempfile.TemporaryDirectory() as directory:
+        path = write_stack_file(Path(directory), values)
+        printed = _python("-m", "components", "render", str(path)).stdout
+        documents = sum(1 for document in yaml.load_all(printed, Loader=yaml.CSafeLoader) if document)
+        ours = ["-m", "components", "render", str(path)]
+        floor = ["-c", FLOOR_PROCESS, str(documents)]
+        render_best = floor_best = math.inf
+        for _ in range(rounds):
+            render_best = min(render_best, _wall(ours))
+            floor_best = min(floor_best, _wall(floor))
+    return ProcessMeasurement(documents, render_best, floor_best)
 
 
 # --- one run's resolution -----------------------------------------------------------------------
@@ -273,7 +321,7 @@ def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
             run = config.runs[name]
             started = time.perf_counter()
             for _ in range(calls):
-                plan_run(config.persistence, teams, name, run, f"runs.{name}", PROJECT_DIR)
+                plan_run(config, teams, name, run, f"runs.{name}", PROJECT_DIR)
             best[runs_per_team] = min(best[runs_per_team], (time.perf_counter() - started) / calls * 1e6)
     return best
 
@@ -312,7 +360,7 @@ def cloud_sdks_imported(stack: str) -> list[str]:
     """The cloud SDKs in sys.modules after rendering `stack`, in a fresh interpreter."""
     script = (
         "import contextlib, io, json, sys\n"
-        "from components.cli import run\n"
+        "from components.offline.cli import run\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    assert run(['render', {stack!r}]) == 0\n"
         f"print(json.dumps(sorted({{name.split('.')[0] for name in sys.modules}} & {set(STORE_SDKS.values())!r})))\n"
@@ -322,7 +370,7 @@ def cloud_sdks_imported(stack: str) -> list[str]:
 
 def sdks_needed(stack: str) -> list[str]:
     """The cloud SDKs a stack's bucket entries could justify."""
-    config = parse_stack_config(read_stack_file(stack_file(stack)))
+    config = parse_stack_config(namespace_values(PROJECT.stack_config(PROJECT.stack_file(stack)), PROJECT.name))
     stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry)}
     return sorted(STORE_SDKS[store] for store in stores)
 
@@ -343,6 +391,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def report(
     measurements: list[Measurement],
+    processes: ProcessMeasurement,
     resolution: dict[int, float],
     imports: dict[str, tuple[float, float]],
     sdks: dict[str, tuple[list[str], list[str]]],
@@ -387,6 +436,11 @@ def report(
             verdict(program_k <= LINEAR_MAX),
         ],
         [
+            f"`render` as a whole process ({PROCESS_RUNS} runs), at most {PROCESS_RATIO}x its floor process",
+            f"{processes.ratio:.2f}x",
+            verdict(processes.ratio <= PROCESS_RATIO),
+        ],
+        [
             "resolving one run does not depend on the other runs",
             f"{resolution_ratio:.2f}x from {RESOLUTION_TEAMS * few:,} to {RESOLUTION_TEAMS * many:,} runs",
             verdict(resolution_ratio <= INDEPENDENT_MAX),
@@ -424,6 +478,18 @@ def report(
             f"Growth exponent fitted over the sizes from {LINEAR_FROM:,} resources on: program {program_k:.2f}, "
             f"floor {floor_k:.2f}.",
             "",
+            "## Whole processes",
+            "",
+            f"*render*: `python -m components render` of a generated stack file ({PROCESS_SIZE[0]} teams, "
+            f"{PROCESS_SIZE[1]} data volumes, {PROCESS_RUNS} runs), start-up included. *floor*: a process that starts "
+            f"the same engine, registers as many plain Kubernetes objects as `render` prints "
+            f"({processes.documents:,}) and prints them the same way (libyaml). Best of {PROCESS_ROUNDS}, alternately.",
+            "",
+            markdown_table(
+                ["documents printed", "render s", "floor s", "ratio"],
+                [[f"{processes.documents:,}", f"{processes.render:.2f}", f"{processes.floor:.2f}", f"{processes.ratio:.2f}x"]],
+            ),
+            "",
             "## Resolving one run",
             "",
             markdown_table(
@@ -458,8 +524,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, default=len(SIZES), help="measure only the first N sizes")
     parser.add_argument("--repeats", type=int, default=REPEATS, help="best of this many (default: %(default)s)")
+    parser.add_argument("--write", action="store_true", help=f"write the results to {RESULTS.name} (a full run only)")
     parser.add_argument("--profile", action="store_true", help=f"also cProfile the program at ~{GOAL_AT:,} resources")
     arguments = parser.parse_args()
+    full = arguments.sizes == len(SIZES) and arguments.repeats == REPEATS
+    if arguments.write and not full:
+        parser.error(f"--write needs a full run: every size, best of {REPEATS}")
 
     check_same_as_render(SIZES[1])
     # Warm up: the first resource of a kind imports its pulumi_kubernetes module.
@@ -473,18 +543,18 @@ def main() -> int:
         measurements.append(m)
         print(f"{str(size):>10} {m.resources:>9,} {m.program:>9.2f} {m.floor:>8.2f} {m.ratio:>6.2f}x", flush=True)
 
+    processes = measure_processes()
+    print(f"whole process: render {processes.render:.2f} s, floor {processes.floor:.2f} s, {processes.ratio:.2f}x", flush=True)
     resolution = resolution_times()
     imports = import_times(
         {"render": ["-m", "components", "render", "dev"], "kubernetes": ["-c", "import pulumi_kubernetes"]}
     )
     sdks = {stack: (cloud_sdks_imported(stack), sdks_needed(stack)) for stack in STACKS}
-    text = report(measurements, resolution, imports, sdks, arguments.repeats)
+    text = report(measurements, processes, resolution, imports, sdks, arguments.repeats)
     print(f"\n{text}")
-    if len(measurements) == len(SIZES) and arguments.repeats == REPEATS:
+    if arguments.write:
         RESULTS.write_text(text)
         print(f"written to {RESULTS.relative_to(PROJECT_DIR)}")
-    else:
-        print(f"not written to {RESULTS.relative_to(PROJECT_DIR)}: only a full run (every size, best of {REPEATS}) is")
     if arguments.profile:
         print(profile(min(measurements, key=lambda m: abs(math.log(m.resources / GOAL_AT))).size))
     return 0

@@ -1,6 +1,44 @@
 """polyaxon-storage: Polyaxon-style data and outputs storage for training jobs on Kubernetes.
 
-The pure core (catalog, request, resolve, plan, job) decides what each run
-mounts; the Pulumi shell (host_path, existing_claim, run_template, program)
-registers it; `python -m components` renders it offline.
+The public API, for Pulumi programs of your own:
+
+- components: `TeamNamespace`, `NfsStorage`, `RunTemplate` (with their args:
+  `TeamNamespaceArgs`, `NfsStorageArgs`, `RunTemplateArgs`, `RunArgs`,
+  `StorageMountArgs`, `ResourcesArgs`);
+- the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
+  plan, every problem at once), `ConfigError`.
+
+Layers: `core/` (pure, never imports pulumi), `k8s/` and `clouds/` (Pulumi
+components), `program.py` (config -> plan -> components), `offline/` (the mock
+engine, `render`, the CLI). Names are loaded on first use, so importing the
+core or the shared `conventions` (as the policy pack does) loads no Pulumi SDK.
 """
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "TeamNamespace": "components.k8s.team_namespace",
+    "TeamNamespaceArgs": "components.k8s.team_namespace",
+    "NfsStorage": "components.k8s.nfs",
+    "NfsStorageArgs": "components.k8s.nfs",
+    "RunTemplate": "components.k8s.run_template",
+    "RunTemplateArgs": "components.k8s.run_template",
+    "RunArgs": "components.k8s.run_template",
+    "StorageMountArgs": "components.k8s.run_template",
+    "ResourcesArgs": "components.k8s.run_template",
+    "parse_stack_config": "components.core.config.stack",
+    "plan_stack": "components.core.plan",
+    "ConfigError": "components.core.errors",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'components' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,5 +1,5 @@
-import sys
+"""`python -m components`: the same command line as `polyaxon-storage`."""
 
-from .cli import run
+from .offline.cli import main
 
-sys.exit(run())
+main()

@@ -1,25 +1,26 @@
 """The polyaxon-storage policy pack: `pulumi preview --policy-pack policy` runs this file.
 
-Pulumi runs it as `__main__` with this folder on sys.path; importing it (tests
-do) only builds the list of policies: constructing a PolicyPack starts the
-analyzer's gRPC server and never returns.
+Policies live by domain (buckets.py, workloads.py, credentials.py, sharing
+shared.py); each one's enforcement level comes from enforcement.json
+(mandatory, advisory or disabled), and a stack can still override it with
+`--policy-pack-config`. Pulumi runs this file as `__main__` with this folder on
+sys.path; importing it (tests do) only builds the list of policies:
+constructing a PolicyPack starts the analyzer's gRPC server and never returns.
 """
 
-from pulumi_policy import EnforcementLevel, PolicyPack
+import json
+from pathlib import Path
 
-from polyaxon_storage_policies import (
-    bucket_encryption,
-    bucket_public_access_prevention,
-    no_writable_host_path,
-    persistent_volume_retain,
-    read_only_secret_read_only_grants,
-    s3_bucket_encryption,
-    s3_bucket_public_access_block,
-)
+from pulumi_policy import EnforcementLevel, Policy, PolicyPack
+
+from buckets import bucket_encryption, bucket_public_access_prevention, s3_bucket_encryption, s3_bucket_public_access_block
+from credentials import read_only_secret_read_only_grants
+from workloads import no_writable_host_path, persistent_volume_retain
 
 PACK_NAME = "polyaxon-storage"
+LEVELS_FILE = Path(__file__).resolve().parent / "enforcement.json"
 
-POLICIES = [
+POLICIES: list[Policy] = [
     bucket_public_access_prevention,
     s3_bucket_public_access_block,
     bucket_encryption,
@@ -30,8 +31,22 @@ POLICIES = [
 ]
 
 
+def configured_levels(path: Path = LEVELS_FILE) -> dict[str, EnforcementLevel]:
+    """Each policy's enforcement level, from the pack's config; every policy listed, nothing else."""
+    levels = json.loads(path.read_text())
+    names = {policy.name for policy in POLICIES}
+    if set(levels) != names:
+        raise ValueError(
+            f"{path}: list every policy once; missing {sorted(names - set(levels))}, unknown {sorted(set(levels) - names)}"
+        )
+    return {name: EnforcementLevel(level) for name, level in levels.items()}
+
+
 def serve() -> None:
     """Serve the pack to the Pulumi engine (blocks until the engine stops it)."""
+    levels = configured_levels()
+    for policy in POLICIES:
+        policy.enforcement_level = levels[policy.name]
     PolicyPack(
         name=PACK_NAME,
         policies=POLICIES,

@@ -1,17 +1,25 @@
-"""Shared helpers: build plans from plain config dicts, collect the problems they raise."""
+"""Shared helpers: plans from plain config dicts, the problems they raise, and rendered stacks."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pytest
+import yaml
 
-from components.errors import ConfigError
-from components.plan import StackPlan, plan_stack
-from components.stack_config import parse_stack_config
+from components.core.config.stack import parse_stack_config
+from components.core.errors import ConfigError
+from components.core.job import planned_job
+from components.core.model import RunPlan, StackPlan
+from components.core.plan import plan_stack
+from components.core.volumes import PodStorage, pod_storage
+from components.offline.project import Project
+from components.offline.render import Rendering, render
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = Project(PROJECT_DIR)
+STACKS = PROJECT.stack_names()
 
 
 def plan(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> StackPlan:
@@ -31,6 +39,28 @@ def run_of(config: dict[str, Any], name: str):
     return next(run for run in plan(config).runs if run.name == name)
 
 
-def env_of(run) -> dict[str, Any]:
+def storage_of(run: RunPlan) -> PodStorage:
+    """What a planned run's storage puts into its pod."""
+    return pod_storage(run.data, run.outputs, run.spec.team, run.name)
+
+
+def env_of(run: RunPlan) -> dict[str, Any]:
     """A planned run's storage env as {name: value or valueFrom}."""
-    return {item["name"]: item.get("value", item.get("valueFrom")) for item in run.storage.env}
+    return {item["name"]: item.get("value", item.get("valueFrom")) for item in storage_of(run).env}
+
+
+def job_of(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The Job manifest of the planned run called `name`."""
+    return planned_job(run_of(config, name))
+
+
+def write_stack(directory: Path, config: dict[str, Any], stack: str = "test") -> Path:
+    """A stack config file `Pulumi.<stack>.yaml` in `directory` holding this project's `config` values."""
+    path = directory / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"polyaxon-storage:{key}": value for key, value in config.items()}}))
+    return path
+
+
+def rendered(target: Union[str, Path]) -> Rendering:
+    """A shipped stack (by name) or a stack config file, rendered as `render` does."""
+    return render(PROJECT, PROJECT.stack_file(str(target)))

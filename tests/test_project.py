@@ -6,9 +6,8 @@ import re
 
 import yaml
 
-from components.render import project_defaults
-from components.stack_config import StackConfig
-from conftest import PROJECT_DIR
+from components.core.config.stack import StackConfig
+from conftest import PROJECT, PROJECT_DIR
 
 
 def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stacks_dir():
@@ -22,7 +21,7 @@ def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stac
 
 
 def test_declared_defaults_are_the_programs_own():
-    defaults = project_defaults()
+    defaults = PROJECT.defaults()
     assert defaults  # namespace and initImage are declared with defaults
     for key, value in defaults.items():
         assert StackConfig.model_fields[key].default == value, key

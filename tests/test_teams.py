@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.render import Rendering, render
-from conftest import plan, problems
+from components.offline.render import Rendering
+from conftest import plan, problems, rendered, write_stack
 
 NFS_DATA = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "2Ti"}
 TWO_TEAMS = {
@@ -37,13 +37,12 @@ TWO_TEAMS = {
         "detect": {"team": "vision", "image": "trainer:1"},
         "translate": {"team": "nlp", "image": "trainer:1"},
     },
+    "allowedWritableHostPaths": ["/mnt/scratch"],
 }
 
 
-def rendered(tmp_path: Path, config: dict, stack: str = "teams") -> Rendering:
-    path = tmp_path / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump({"config": {f"polyaxon-storage:{key}": value for key, value in config.items()}}))
-    return render(path)
+def rendered_config(tmp_path: Path, config: dict, stack: str = "teams") -> Rendering:
+    return rendered(write_stack(tmp_path, config, stack))
 
 
 def objects(rendering: Rendering, kind: str) -> dict[tuple, dict]:
@@ -56,7 +55,7 @@ def objects(rendering: Rendering, kind: str) -> dict[tuple, dict]:
 
 
 def test_each_team_gets_a_namespace_and_a_service_account(tmp_path):
-    rendering = rendered(tmp_path, TWO_TEAMS)
+    rendering = rendered_config(tmp_path, TWO_TEAMS)
     namespaces = objects(rendering, "Namespace")
     assert set(namespaces) == {(None, "team-nlp"), (None, "team-vision")}
     assert namespaces[(None, "team-nlp")]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -68,7 +67,7 @@ def test_each_team_gets_a_namespace_and_a_service_account(tmp_path):
 
 
 def test_nfs_entries_become_statically_bound_volume_and_claim_per_granted_namespace(tmp_path):
-    rendering = rendered(tmp_path, TWO_TEAMS)
+    rendering = rendered_config(tmp_path, TWO_TEAMS)
     volumes = objects(rendering, "PersistentVolume")
     claims = objects(rendering, "PersistentVolumeClaim")
     # images -> vision; text -> nlp; results -> both (vision has outputs "*")
@@ -95,7 +94,7 @@ def test_nfs_entries_become_statically_bound_volume_and_claim_per_granted_namesp
 
 
 def test_runs_mount_the_claim_never_an_inline_nfs_volume(tmp_path):
-    job = rendered(tmp_path, TWO_TEAMS).jobs["translate"]
+    job = rendered_config(tmp_path, TWO_TEAMS).jobs["translate"]
     volumes = job["spec"]["template"]["spec"]["volumes"]
     assert volumes == [
         {"name": "data-text", "persistentVolumeClaim": {"claimName": "data-text"}},
@@ -104,7 +103,7 @@ def test_runs_mount_the_claim_never_an_inline_nfs_volume(tmp_path):
 
 
 def test_no_teams_job_references_another_teams_objects(tmp_path):
-    rendering = rendered(tmp_path, TWO_TEAMS)
+    rendering = rendered_config(tmp_path, TWO_TEAMS)
     claims = set(objects(rendering, "PersistentVolumeClaim"))
     accounts = set(objects(rendering, "ServiceAccount"))
     existing_claims = {"shared"}  # existingClaim entries: the platform team's, in each namespace
@@ -126,9 +125,9 @@ def grant_changed(config: dict, team: str, side: str, grant) -> dict:
 
 
 def test_a_grant_change_adds_or_removes_only_that_teams_objects(tmp_path):
-    before = rendered(tmp_path, TWO_TEAMS, "before")
+    before = rendered_config(tmp_path, TWO_TEAMS, "before")
     # nlp is also granted images: one more PV and claim, in nlp's namespace, nothing else.
-    after = rendered(tmp_path, grant_changed(TWO_TEAMS, "nlp", "data", ["text", "images"]), "after")
+    after = rendered_config(tmp_path, grant_changed(TWO_TEAMS, "nlp", "data", ["text", "images"]), "after")
 
     def registered(rendering: Rendering) -> dict[tuple, dict]:
         return {(r.type, r.name): r.inputs for r in rendering.registrations if r.type.startswith("kubernetes:")}
@@ -137,17 +136,18 @@ def test_a_grant_change_adds_or_removes_only_that_teams_objects(tmp_path):
     added = set(new) - set(old)
     assert set(old) - set(new) == set()
     assert {kind for kind, _ in added} == {"kubernetes:core/v1:PersistentVolume", "kubernetes:core/v1:PersistentVolumeClaim"}
-    assert ("kubernetes:core/v1:PersistentVolumeClaim", "team-nlp/data-images") in added
+    claims = [new[key]["metadata"] for key in added if key[0] == "kubernetes:core/v1:PersistentVolumeClaim"]
+    assert [(claim["namespace"], claim["name"]) for claim in claims] == [("team-nlp", "data-images")]
     assert all(old[key] == new[key] for key in old), "objects of the other team changed"
 
     # Removing the grant again removes exactly those two.
-    removed = rendered(tmp_path, TWO_TEAMS, "removed")
+    removed = rendered_config(tmp_path, TWO_TEAMS, "removed")
     assert registered(removed) == old
 
 
 def test_an_existing_namespace_is_adopted_not_created(tmp_path):
     config = {"namespace": "ml", "existingNamespace": True, "runs": {"r": {"image": "i"}}}
-    rendering = rendered(tmp_path, config)
+    rendering = rendered_config(tmp_path, config)
     types = {r.type for r in rendering.registrations}
     assert "kubernetes:core/v1:NamespacePatch" in types
     assert "kubernetes:core/v1:Namespace" not in types
@@ -163,7 +163,7 @@ def test_teams_sharing_a_namespace_must_agree_on_adopting_it():
 
 
 def test_runs_that_write_no_host_path_run_as_non_root(tmp_path):
-    jobs = rendered(tmp_path, TWO_TEAMS).jobs
+    jobs = rendered_config(tmp_path, TWO_TEAMS).jobs
     translate = jobs["translate"]["spec"]["template"]["spec"]
     assert translate["securityContext"] == {
         "runAsNonRoot": True,
@@ -200,9 +200,11 @@ def test_unpinned_host_paths_on_a_multi_node_cluster_warn_once_naming_them(clust
         "cluster": cluster,
         "persistence": {
             "data": {
-                "a": {"mountPath": "/a", "hostPath": "/a"},
-                "b": {"mountPath": "/b", "hostPath": "/b"},
-                "pinned": {"mountPath": "/p", "hostPath": "/p", "nodeSelector": {"kubernetes.io/hostname": "n1"}},
+                "a": {"mountPath": "/a", "hostPath": "/a", "readOnly": True},
+                "b": {"mountPath": "/b", "hostPath": "/b", "readOnly": True},
+                "pinned": {
+                    "mountPath": "/p", "hostPath": "/p", "readOnly": True, "nodeSelector": {"kubernetes.io/hostname": "n1"}
+                },
             },
             "outputs": {"o": {"mountPath": "/o", "existingClaim": "o"}},
         },
@@ -247,16 +249,14 @@ def test_shareable_claims_do_not_warn(mode):
 
 
 def test_render_prints_warnings_on_stderr(tmp_path):
-    rendering = rendered(tmp_path, TWO_TEAMS)
+    rendering = rendered_config(tmp_path, TWO_TEAMS)
     assert any("Pod Security privileged" in warning for warning in rendering.warnings)
 
 
 def test_team_stacks_render_their_team_objects():
-    from components.render import stack_file
-
-    platform = render(stack_file("platform"))
+    platform = rendered("platform")
     assert {name for _, name in objects(platform, "Namespace")} == {"team-vision", "team-nlp"}
-    team = render(stack_file("team-vision"))
+    team = rendered("team-vision")
     assert {r.type for r in team.registrations} >= {
         "kubernetes:core/v1:NamespacePatch",
         "kubernetes:core/v1:PersistentVolume",

@@ -1,0 +1,110 @@
+"""Checks across runs and namespaces: Pod Security admission, and the stack's warnings.
+
+Pure: problems stop the program before anything is registered; warnings are
+logged by `pulumi preview` and printed by `render`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional, Sequence
+
+from .config.catalog import SINGLE_NODE_MODES, ExistingClaimEntry, HostPathEntry, entry_path
+from .config.stack import StackConfig
+from .errors import Problem, child
+from .model import NamespacePlan, RunPlan
+from .namespaces import granted_entries
+from .security import container_security_context, pod_security_context, restricted_violations
+
+
+def restricted_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]) -> list[Problem]:
+    """Runs whose settings Pod Security `restricted` would reject in their namespace."""
+    levels = {plan.name: plan.pod_security for plan in namespaces}
+    problems = []
+    for run in runs:
+        if levels.get(run.team.namespace) != "restricted":
+            continue
+        found = restricted_violations(
+            container_security_context(run.spec.security_context), pod_security_context(run.mounts)
+        )
+        if found:
+            problems.append(
+                Problem(
+                    f"runs.{run.name}.securityContext",
+                    f"namespace {run.team.namespace!r} enforces Pod Security restricted (its teams use no "
+                    f"host path), which would reject this pod: {'; '.join(found)}",
+                )
+            )
+    return problems
+
+
+def stack_warnings(config: StackConfig, namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]) -> list[Problem]:
+    """What the stack allows but a platform engineer should hear about."""
+    warnings = []
+    for plan in namespaces:
+        if plan.pod_security == "privileged":
+            names = ", ".join(entry_path(item.side, item.name) for item in plan.host_paths)
+            warnings.append(
+                Problem(
+                    _grants_path(config, plan),
+                    f"namespace {plan.name!r} is labelled Pod Security privileged because it is granted "
+                    f"host-path entries ({names}); baseline and restricted forbid hostPath volumes",
+                )
+            )
+    warnings.extend(_single_node_claim_warnings(config, namespaces, runs))
+    if config.cluster.is_multi_node:
+        unpinned = [
+            entry_path(side, name)
+            for side, name, entry in config.persistence.entries()
+            if isinstance(entry, HostPathEntry) and not entry.node_selector
+        ]
+        if unpinned:
+            warnings.append(
+                Problem(
+                    "persistence",
+                    f"host-path entries {', '.join(unpinned)} are not pinned with nodeSelector on a multi-node "
+                    "cluster (cluster.multiNode / cluster.nodePools): a run scheduled on another node finds "
+                    "an empty directory there",
+                )
+            )
+    return warnings
+
+
+def _grants_path(config: StackConfig, plan: NamespacePlan) -> str:
+    return "persistence" if config.teams is None else f"teams.{plan.teams[0].name}"
+
+
+def _single_node_claim_warnings(
+    config: StackConfig, namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]
+) -> list[Problem]:
+    warnings = []
+    # Each namespace's runs, grouped in one pass (not one pass over every run per claim).
+    runs_in: dict[str, list[RunPlan]] = defaultdict(list)
+    for run in runs:
+        runs_in[run.team.namespace].append(run)
+    for plan in namespaces:
+        for item in granted_entries(config.persistence, plan.teams):
+            entry = item.entry
+            if not isinstance(entry, ExistingClaimEntry) or entry.access_mode not in SINGLE_NODE_MODES:
+                continue
+            teams = [team.name for team in plan.teams if item.name in team.granted(item.side)]
+            writers = [
+                run.name
+                for run in runs_in[plan.name]
+                if item.side == "outputs" and run.outputs.name == item.name
+            ]
+            sharers: Optional[str] = None
+            if len(teams) > 1:
+                sharers = f"runs of teams {', '.join(teams)}"
+            elif len(writers) > 1:
+                sharers = f"runs {', '.join(writers)} (as their outputs)"
+            if sharers:
+                warnings.append(
+                    Problem(
+                        child(entry_path(item.side, item.name), "accessMode"),
+                        f"{entry.access_mode} claim {entry.existing_claim!r} in namespace {plan.name!r} is used "
+                        f"by {sharers}: they can only run at the same time on one node",
+                    )
+                )
+    return warnings
+

@@ -1,0 +1,1 @@
+"""The stack config and the Polyaxon files, parsed once into strict pydantic models."""

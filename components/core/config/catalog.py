@@ -1,0 +1,290 @@
+"""The storage catalog (`persistence`), in Polyaxon's Helm vocabulary.
+
+Each entry is exactly one kind, told apart by the key it carries: `hostPath`,
+`existingClaim`, `nfs`, or a bucket (`store` + `bucket`). Parsing is strict:
+unknown keys and keys of another kind are errors, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Annotated, Any, Iterator, Literal, Optional, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
+from pydantic_core import PydanticCustomError
+
+from ...conventions import ALWAYS_WRITABLE_HOST_PATH, host_path_writable_allowed
+from ..errors import TAG_MARKER, Problem
+
+Side = Literal["data", "outputs"]
+SIDES: tuple[Side, ...] = ("data", "outputs")
+
+# A bucket URL's scheme must match its store.
+BUCKET_SCHEMES: dict[str, tuple[str, ...]] = {
+    "gcs": ("gs://",),
+    "s3": ("s3://",),
+    "azure": ("wasbs://", "wasb://"),
+}
+# Kubernetes resource names such as claim names are DNS-1123 subdomains.
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+class Strict(BaseModel):
+    """Base of every config model: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+
+def _mount_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not absolute; write it as /{value.lstrip('./')}")
+    normalised = posixpath.normpath(re.sub("/+", "/", value))
+    if normalised == "/":
+        raise ValueError("may not be / (it would hide the container's own filesystem)")
+    return normalised
+
+
+def _absolute(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path")
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if not DNS_SUBDOMAIN.fullmatch(value) or len(value) > 253:
+        raise ValueError(
+            f"{value!r} is not a valid Kubernetes object name (lowercase letters, digits, '-' and '.')"
+        )
+    return value
+
+
+MountPath = Annotated[str, AfterValidator(_mount_path)]
+AbsolutePath = Annotated[str, AfterValidator(_absolute)]
+ObjectName = Annotated[str, AfterValidator(_dns_subdomain)]
+
+
+class EntryBase(Strict):
+    read_only: bool = Field(False, alias="readOnly", description="Mount (or grant) read-only.")
+    default: bool = Field(False, description="The default outputs entry (outputs side only).")
+
+
+class VolumeEntry(EntryBase):
+    mount_path: MountPath = Field(alias="mountPath", description="Where runs see the volume.")
+
+
+class HostPathEntry(VolumeEntry):
+    kind: Literal["hostPath"] = Field("hostPath", exclude=True)
+    host_path: AbsolutePath = Field(alias="hostPath", description="Directory on the node.")
+    node_selector: dict[str, str] = Field(
+        default_factory=dict,
+        alias="nodeSelector",
+        description="Node labels the data lives on; runs mounting it are pinned there.",
+    )
+
+
+AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+# Modes whose volume one node at a time can mount.
+SINGLE_NODE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+
+
+class ExistingClaimEntry(VolumeEntry):
+    kind: Literal["existingClaim"] = Field("existingClaim", exclude=True)
+    existing_claim: ObjectName = Field(alias="existingClaim", description="Claim in the run's namespace.")
+    access_mode: Optional[AccessMode] = Field(
+        None, alias="accessMode", description="The claim's access mode, for sharing warnings."
+    )
+
+
+class NfsExport(Strict):
+    server: str = Field(min_length=1, description="NFS server address or host name.")
+    path: AbsolutePath = Field(description="Exported directory.")
+
+
+DEFAULT_NFS_MOUNT_OPTIONS = ("nfsvers=4.1", "hard")
+
+
+class NfsEntry(VolumeEntry):
+    kind: Literal["nfs"] = Field("nfs", exclude=True)
+    nfs: NfsExport
+    size: str = Field(pattern=r"^[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$", description="Capacity, such as 500Gi.")
+    mount_options: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NFS_MOUNT_OPTIONS),
+        alias="mountOptions",
+        description="NFS mount options of the PersistentVolume.",
+    )
+
+    @property
+    def access_mode(self) -> str:
+        return "ReadOnlyMany" if self.read_only else "ReadWriteMany"
+
+
+class BucketEntry(EntryBase):
+    kind: Literal["bucket"] = Field("bucket", exclude=True)
+    store: Literal["gcs", "s3", "azure"]
+    bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
+    secret: Optional[ObjectName] = Field(None, description="Secret holding the credentials.")
+    secret_key: Optional[str] = Field(None, alias="secretKey", description="Key in that secret.")
+    create: bool = Field(False, description="Ask the stack to create the bucket.")
+
+
+Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry]
+KIND_KEYS = {"hostPath": "hostPath", "existingClaim": "existingClaim", "nfs": "nfs", "store": "bucket", "bucket": "bucket"}
+KIND_HELP = "hostPath, existingClaim, nfs, or a bucket (store + bucket)"
+
+
+def _entry_kind(value: Any) -> Optional[str]:
+    if isinstance(value, BaseModel):
+        return TAG_MARKER + value.kind  # type: ignore[attr-defined]
+    kinds = sorted({KIND_KEYS[key] for key in value if key in KIND_KEYS}) if isinstance(value, dict) else []
+    return TAG_MARKER + kinds[0] if len(kinds) == 1 else None
+
+
+def _exactly_one_kind(value: Any) -> Any:
+    if isinstance(value, dict):
+        kinds = sorted({KIND_KEYS[key] for key in value if key in KIND_KEYS})
+        if not kinds:
+            raise PydanticCustomError("entry_kind", f"an entry needs exactly one kind: {KIND_HELP}")
+        if len(kinds) > 1:
+            raise PydanticCustomError(
+                "entry_kind", f"an entry is exactly one kind, this one has {' and '.join(kinds)}"
+            )
+    elif not isinstance(value, BaseModel):
+        raise PydanticCustomError("entry_kind", "an entry must be a mapping")
+    return value
+
+
+CatalogEntry = Annotated[
+    Annotated[
+        Union[
+            Annotated[HostPathEntry, Tag(TAG_MARKER + "hostPath")],
+            Annotated[ExistingClaimEntry, Tag(TAG_MARKER + "existingClaim")],
+            Annotated[NfsEntry, Tag(TAG_MARKER + "nfs")],
+            Annotated[BucketEntry, Tag(TAG_MARKER + "bucket")],
+        ],
+        Discriminator(_entry_kind),
+    ],
+    BeforeValidator(_exactly_one_kind),
+]
+
+
+# Polyaxon's chart defaults, used when a side of the catalog is left empty.
+EMBEDDED_DEFAULT: dict[Side, dict[str, Entry]] = {
+    "data": {"data": HostPathEntry.model_validate({"mountPath": "/data", "hostPath": "/tmp/data"})},
+    "outputs": {
+        "outputs": HostPathEntry.model_validate({"mountPath": "/outputs", "hostPath": "/tmp/outputs"})
+    },
+}
+
+
+class Persistence(Strict):
+    """The catalog: named data and outputs entries."""
+
+    data: dict[str, CatalogEntry] = Field(default_factory=dict)
+    outputs: dict[str, CatalogEntry] = Field(default_factory=dict)
+    outputs_selection: Literal["first", "random"] = Field(
+        "first",
+        alias="outputsSelection",
+        description="How a run that names no outputs gets one: first writable by name, or a stable hash.",
+    )
+
+    def side(self, side: Side) -> dict[str, Entry]:
+        """The entries of one side, the embedded default when it is empty."""
+        return getattr(self, side) or EMBEDDED_DEFAULT[side]
+
+    def entries(self) -> Iterator[tuple[Side, str, Entry]]:
+        for side in SIDES:
+            for name, entry in sorted(self.side(side).items()):
+                yield side, name, entry
+
+
+def entry_path(side: Side, name: str, key: str = "") -> str:
+    """Config path of an entry, or of one of its keys."""
+    return f"persistence.{side}.{name}" + (f".{key}" if key else "")
+
+
+def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, ...] = ()) -> list[Problem]:
+    """Rules that span entries, or that a single key's type cannot express.
+
+    `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp.
+    """
+    problems: list[Problem] = []
+    mount_owners: dict[str, str] = {}
+    defaults = []
+    for side, name, entry in persistence.entries():
+        if (
+            isinstance(entry, HostPathEntry)
+            and not entry.read_only
+            and not host_path_writable_allowed(entry.host_path, writable_host_paths)
+        ):
+            problems.append(
+                Problem(
+                    entry_path(side, name, "hostPath"),
+                    f"{entry.host_path} would be mounted writable, and only host paths under "
+                    f"{ALWAYS_WRITABLE_HOST_PATH} or allowedWritableHostPaths may be (the policy pack's "
+                    "no-writable-host-path rule): set readOnly: true, or add the path to allowedWritableHostPaths "
+                    "and to the pack's config",
+                )
+            )
+        if isinstance(entry, VolumeEntry):
+            owner = mount_owners.setdefault(entry.mount_path, entry_path(side, name))
+            if owner != entry_path(side, name):
+                problems.append(
+                    Problem(
+                        entry_path(side, name, "mountPath"),
+                        f"{entry.mount_path} is already the mountPath of {owner}; "
+                        "every entry needs its own, since a run mounts data and outputs together",
+                    )
+                )
+        if entry.default:
+            if side == "data":
+                problems.append(
+                    Problem(entry_path(side, name, "default"), "only an outputs entry can be the default; remove it")
+                )
+            elif entry.read_only:
+                problems.append(
+                    Problem(
+                        entry_path(side, name, "default"),
+                        "a read-only entry cannot be the default outputs; drop readOnly or default",
+                    )
+                )
+            else:
+                defaults.append(entry_path(side, name))
+        if isinstance(entry, BucketEntry):
+            problems.extend(_bucket_problems(side, name, entry))
+    if len(defaults) > 1:
+        problems.append(
+            Problem("persistence.outputs", f"more than one entry is marked default: {', '.join(defaults)}; keep one")
+        )
+    return problems
+
+
+def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:
+    schemes = BUCKET_SCHEMES[entry.store]
+    scheme = next((s for s in schemes if entry.bucket.startswith(s)), None)
+    if scheme is None or entry.bucket == scheme:
+        yield Problem(
+            entry_path(side, name, "bucket"),
+            f"{entry.bucket!r} does not match store {entry.store}: write it as "
+            f"{' or '.join(s + '<bucket>' for s in schemes)}",
+        )
+    if (entry.secret is None) != (entry.secret_key is None):
+        missing = "secretKey" if entry.secret_key is None else "secret"
+        yield Problem(
+            entry_path(side, name, missing),
+            "secret and secretKey go together: name the secret and the key holding the credentials",
+        )
+    if entry.create:
+        yield Problem(
+            entry_path(side, name, "create"),
+            "creating buckets is not yet supported; create it yourself, store its credentials in "
+            "a secret, and drop create",
+        )

@@ -1,0 +1,111 @@
+"""What a run asks for: its storage request, in either Polyaxon spelling.
+
+v0.4: `persistence: {data: [names], outputs: name}`;
+v0.5: `data_refs: [names]`, `outputs_refs: [name]` (`artifact_refs` is the same).
+Either may sit at the run's top level or under `environment:`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from pydantic import Field
+
+from ..errors import ConfigError, Problem, child
+from .catalog import Strict
+
+
+class PersistenceRequest(Strict):
+    """The v0.4 spelling."""
+
+    data: Optional[list[str]] = Field(None, description="Data entries to mount, in this order.")
+    outputs: Optional[str] = Field(None, description="The outputs entry to mount.")
+
+
+class RefsRequest(Strict):
+    """The v0.5 spelling, and the place both spellings may sit in."""
+
+    persistence: Optional[PersistenceRequest] = None
+    data_refs: Optional[list[str]] = Field(None, description="Data entries to mount, in this order.")
+    outputs_refs: Optional[list[str]] = Field(None, description="Exactly one outputs entry.")
+    artifact_refs: Optional[list[str]] = Field(None, description="Same as outputs_refs.")
+
+
+class RequestFields(RefsRequest):
+    """A run's request keys: at its top level, or under `environment`."""
+
+    environment: Optional[RefsRequest] = None
+
+
+@dataclass(frozen=True)
+class StorageRequest:
+    """A normalised request; `None` means nothing asked. Paths locate it for errors.
+
+    `outputs` holds the names given (one in the v0.4 spelling; the list form
+    must hold exactly one, which resolution checks with the other rules).
+    """
+
+    data: Optional[tuple[str, ...]] = None
+    data_path: str = ""
+    outputs: Optional[tuple[str, ...]] = None
+    outputs_path: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.data is None and self.outputs is None
+
+
+REQUEST_KEYS = ("persistence", "data_refs", "outputs_refs", "artifact_refs")
+
+
+def storage_request(fields: RequestFields, path: str) -> StorageRequest:
+    """Normalise the request keys found at `path`; raises ConfigError."""
+    places = [(path, fields)]
+    if fields.environment is not None:
+        places.append((child(path, "environment"), fields.environment))
+    # every (value, config path) given for each request key
+    spots: dict[str, list[tuple[Any, str]]] = {}
+    for place_path, place in places:
+        for key in REQUEST_KEYS:
+            if getattr(place, key) is not None:
+                spots.setdefault(key, []).append((getattr(place, key), child(place_path, key)))
+
+    problems = [
+        Problem(given[1][1], f"is also given at {given[0][1]}; give it once")
+        for given in spots.values()
+        if len(given) > 1
+    ]
+    refs = [key for key in REQUEST_KEYS[1:] if key in spots]
+    if "persistence" in spots and refs:
+        problems.append(
+            Problem(path, f"uses both persistence (v0.4) and {', '.join(refs)} (v0.5); use one spelling")
+        )
+    if "outputs_refs" in spots and "artifact_refs" in spots:
+        problems.append(
+            Problem(
+                spots["artifact_refs"][0][1],
+                "artifact_refs is another name for outputs_refs, which is given too; keep one",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+    first = {key: given[0] for key, given in spots.items()}
+    if "persistence" in first:
+        persistence, at = first["persistence"]
+        return StorageRequest(
+            data=None if persistence.data is None else tuple(persistence.data),
+            data_path=child(at, "data"),
+            outputs=None if persistence.outputs is None else (persistence.outputs,),
+            outputs_path=child(at, "outputs"),
+        )
+
+    data, data_path = first.get("data_refs", (None, ""))
+    outputs, outputs_path = first.get("outputs_refs") or first.get("artifact_refs") or (None, "")
+    return StorageRequest(
+        data=None if data is None else tuple(data),
+        data_path=data_path,
+        outputs=None if outputs is None else tuple(outputs),
+        outputs_path=outputs_path,
+    )

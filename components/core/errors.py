@@ -1,0 +1,76 @@
+"""Config problems, each tied to the config path where it was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence, Union
+
+from pydantic import ValidationError
+
+Loc = Sequence[Union[str, int]]
+
+# Pydantic puts the tag of a discriminated union into the error location;
+# tags start with this marker so they can be dropped from the config path.
+TAG_MARKER = "kind:"
+
+
+def child(path: str, key: str) -> str:
+    """The config path of `key` under `path` (a file location ends in ':')."""
+    if not path:
+        return key
+    return f"{path} {key}" if path.endswith(":") else f"{path}.{key}"
+
+
+def config_path(loc: Loc) -> str:
+    """Format a location as a config path: `runs.train.data_refs[1]`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith(TAG_MARKER):
+            continue
+        else:
+            path = child(path, part)
+    return path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the config, and where."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.path:
+            return self.message
+        # A file location already ends in ':' (`train.yaml:`).
+        return f"{self.path} {self.message}" if self.path.endswith(":") else f"{self.path}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Every problem found in one pass over the config."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        head = f"polyaxon-storage: {count} problem{'s' if count != 1 else ''} found:"
+        return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
+
+
+def problems_from_validation(error: ValidationError, prefix: Loc = ()) -> list[Problem]:
+    """Turn pydantic's errors into problems with config paths."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        message = detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            message = "unknown key here (check its spelling and the config reference)"
+        elif detail["type"] == "missing":
+            message = "required key is missing"
+        elif detail["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        problems.append(Problem(config_path([*prefix, *detail["loc"]]), message))
+    return problems

@@ -1,0 +1,170 @@
+"""The plan's data types: what the rules decide, and what the Pulumi shell registers.
+
+A leaf of the core: it imports only the config models, so the rule modules
+(resolve, namespaces, checks, plan, job) can all depend on it without
+depending on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from .config.catalog import BucketEntry, Entry, Side
+from .config.stack import DEFAULT_INIT_IMAGE, StackConfig
+from .errors import Problem
+from .names import dns_label
+
+
+@dataclass(frozen=True)
+class TeamAccess:
+    """A team's namespace and the entries it may use, each side in name order."""
+
+    name: str
+    namespace: str
+    data: tuple[str, ...]
+    outputs: tuple[str, ...]
+    # Where the grants are written, for messages; empty for the implicit team.
+    config_path: str = ""
+
+    @property
+    def service_account(self) -> str:
+        """The ServiceAccount the team's runs use, in its namespace."""
+        return service_account_name(self.name)
+
+    def granted(self, side: Side) -> tuple[str, ...]:
+        return self.data if side == "data" else self.outputs
+
+    def describe(self) -> str:
+        return f"team {self.name!r}" if self.config_path else f"namespace {self.namespace!r}"
+
+
+def service_account_name(team: str) -> str:
+    """The ServiceAccount a team's runs use: `runs-<team>`, a valid object name for any team name."""
+    return dns_label(team, prefix="runs-")
+
+
+@dataclass(frozen=True)
+class NamedEntry:
+    """A catalog entry with its side and name."""
+
+    side: Side
+    name: str
+    entry: Entry
+
+    @property
+    def path(self) -> str:
+        """What the run sees: the mountPath, or the bucket URL."""
+        return self.entry.bucket if isinstance(self.entry, BucketEntry) else self.entry.mount_path
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One storage entry as a run's pod uses it: a host path, a claim, or a bucket.
+
+    Exactly one of `host_path`, `claim_name` and `bucket` is set; volume kinds
+    have a `mount_path`. NFS entries are mounted through the claim this stack
+    makes for them, so a run sees them as claims.
+    """
+
+    side: Side
+    name: str
+    read_only: bool = False
+    mount_path: Optional[str] = None
+    host_path: Optional[str] = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    claim_name: Optional[str] = None
+    store: Optional[str] = None
+    bucket: Optional[str] = None
+    secret: Optional[str] = None
+    secret_key: Optional[str] = None
+
+    @property
+    def path(self) -> str:
+        """What the run sees: the mountPath, or the bucket URL."""
+        return self.bucket if self.bucket is not None else self.mount_path  # type: ignore[return-value]
+
+    @property
+    def is_volume(self) -> bool:
+        return self.bucket is None
+
+
+MOUNT_KINDS = ("host_path", "claim_name", "bucket")
+
+
+def mount_kind_problem(given: set[str]) -> Optional[str]:
+    """What is wrong with a mount made of the `given` fields (None when nothing is)."""
+    kinds = [kind for kind in MOUNT_KINDS if kind in given]
+    if len(kinds) != 1:
+        return f"a mount needs exactly one of {', '.join(MOUNT_KINDS)}; it has {', '.join(kinds) or 'none'}"
+    if kinds != ["bucket"] and "mount_path" not in given:
+        return f"a {kinds[0]} mount needs a mount_path"
+    if kinds == ["bucket"] and "store" not in given:
+        return "a bucket mount needs its store (gcs, s3 or azure)"
+    return None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A run's own settings: everything of its Job but where it runs and what it mounts.
+
+    Values are plain data in the Kubernetes API's spelling (`resources`,
+    `security_context` fields), so a Pulumi program can hand them over as they are.
+    """
+
+    name: str
+    team: str
+    """The team's directory under the outputs base, and the team label (the namespace for the implicit team)."""
+    image: str
+    command: Optional[tuple[str, ...]] = None
+    args: Optional[tuple[str, ...]] = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    resources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """{"requests": {...}, "limits": {...}}, quantities as strings."""
+    security_context: Mapping[str, Any] = field(default_factory=dict)
+    """Container securityContext fields replacing the hardened defaults."""
+    image_pull_policy: str = "Always"
+    automount_service_account_token: bool = False
+    init_image: str = DEFAULT_INIT_IMAGE
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One run, resolved: its settings, its team, and what it mounts."""
+
+    spec: RunSpec
+    team: TeamAccess
+    data: tuple[Mount, ...]
+    outputs: Mount
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def mounts(self) -> tuple[Mount, ...]:
+        return (*self.data, self.outputs)
+
+
+@dataclass(frozen=True)
+class NamespacePlan:
+    """One namespace: the teams whose runs go there and its Pod Security level."""
+
+    name: str
+    adopt: bool
+    teams: tuple[TeamAccess, ...]
+    pod_security: str
+    # NFS entries granted to a team here: each gets a PersistentVolume and claim.
+    nfs_entries: tuple[NamedEntry, ...]
+    # Host-path entries granted here (what makes the namespace privileged).
+    host_paths: tuple[NamedEntry, ...]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    config: StackConfig
+    teams: tuple[TeamAccess, ...]
+    namespaces: tuple[NamespacePlan, ...]
+    runs: tuple[RunPlan, ...]
+    # Allowed, but worth a platform engineer's attention.
+    warnings: tuple[Problem, ...] = ()

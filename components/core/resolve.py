@@ -1,0 +1,180 @@
+"""Mount resolution: which entries a run mounts (mount-rules.md §4, §5 and §7).
+
+Pure functions over the config models. What those mounts put into the pod is
+`volumes.py`'s business.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from .config.catalog import BucketEntry, Entry, ExistingClaimEntry, HostPathEntry, NfsEntry, Persistence, Side, entry_path
+from .config.request import StorageRequest
+from .errors import ConfigError, Problem, child
+from .model import Mount, NamedEntry, TeamAccess
+from .names import digest
+from .volumes import merged_node_selector, volume_name
+
+
+def nfs_claim_name(side: Side, name: str) -> str:
+    """The claim the stack makes for an NFS entry, in each namespace granted it."""
+    return volume_name(side, name)
+
+
+def mount_of(item: NamedEntry) -> Mount:
+    """How a run mounts a catalog entry."""
+    entry = item.entry
+    common = {"side": item.side, "name": item.name, "read_only": entry.read_only}
+    if isinstance(entry, HostPathEntry):
+        return Mount(
+            **common, mount_path=entry.mount_path, host_path=entry.host_path, node_selector=dict(entry.node_selector)
+        )
+    if isinstance(entry, ExistingClaimEntry):
+        return Mount(**common, mount_path=entry.mount_path, claim_name=entry.existing_claim)
+    if isinstance(entry, NfsEntry):
+        # Mounted through its claim: allowed under the restricted Pod Security level (an inline nfs: volume is not).
+        return Mount(**common, mount_path=entry.mount_path, claim_name=nfs_claim_name(item.side, item.name))
+    assert isinstance(entry, BucketEntry)
+    return Mount(**common, store=entry.store, bucket=entry.bucket, secret=entry.secret, secret_key=entry.secret_key)
+
+
+def resolve_storage(
+    persistence: Persistence,
+    team: TeamAccess,
+    run_name: str,
+    request: StorageRequest,
+    run_path: str,
+) -> tuple[tuple[Mount, ...], Mount]:
+    """The data mounts and the outputs mount of a run; raises ConfigError with every problem found."""
+    problems: list[Problem] = []
+    data = _pick_data(persistence, team, request, problems)
+    outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems)
+    mounts = [mount_of(item) for item in ([*data, outputs] if outputs else data)]
+    problems.extend(_node_selector_problems(mounts, run_path))
+    if problems or outputs is None:
+        raise ConfigError(problems)
+    return tuple(mounts[:-1]), mounts[-1]
+
+
+def _available(team: TeamAccess, side: Side) -> str:
+    names = team.granted(side)
+    return ", ".join(names) if names else "none"
+
+
+def _check_name(
+    persistence: Persistence, team: TeamAccess, side: Side, name: str, path: str, problems: list[Problem]
+) -> Optional[Entry]:
+    """The entry a run names, if it exists and the team may use it."""
+    entry = persistence.side(side).get(name)
+    if entry is None:
+        problems.append(
+            Problem(path, f"unknown {side} entry {name!r}; {team.describe()} can use: {_available(team, side)}")
+        )
+        return None
+    if name not in team.granted(side):
+        grants = child(team.config_path, side)
+        problems.append(
+            Problem(
+                path,
+                f"{team.describe()} may not use {side} entry {name!r} (not granted in {grants}); "
+                f"it can use: {_available(team, side)}",
+            )
+        )
+        return None
+    return entry
+
+
+def _pick_data(
+    persistence: Persistence, team: TeamAccess, request: StorageRequest, problems: list[Problem]
+) -> list[NamedEntry]:
+    if request.data is None:
+        return [NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]
+    picked, seen = [], set()
+    for index, name in enumerate(request.data):
+        path = f"{request.data_path}[{index}]"
+        if name in seen:
+            problems.append(Problem(path, f"{name!r} is listed more than once"))
+            continue
+        seen.add(name)
+        entry = _check_name(persistence, team, "data", name, path, problems)
+        if entry is not None:
+            picked.append(NamedEntry("data", name, entry))
+    return picked
+
+
+def _pick_outputs(
+    persistence: Persistence,
+    team: TeamAccess,
+    run_name: str,
+    request: StorageRequest,
+    run_path: str,
+    problems: list[Problem],
+) -> Optional[NamedEntry]:
+    entries = persistence.side("outputs")
+    if request.outputs is not None:
+        if len(request.outputs) != 1:
+            problems.append(
+                Problem(
+                    request.outputs_path,
+                    f"name exactly one outputs entry (a run mounts one outputs volume), not {len(request.outputs)}",
+                )
+            )
+            return None
+        (name,) = request.outputs
+        entry = _check_name(persistence, team, "outputs", name, request.outputs_path, problems)
+        if entry is not None and entry.read_only:
+            problems.append(
+                Problem(
+                    request.outputs_path,
+                    f"outputs entry {name!r} is read-only ({entry_path('outputs', name, 'readOnly')}); "
+                    f"a run writes its outputs there, so name a writable one: {', '.join(_writable(entries, team)) or 'none'}",
+                )
+            )
+            return None
+        return None if entry is None else NamedEntry("outputs", name, entry)
+
+    candidates = default_outputs_candidates(persistence, team)
+    if not candidates:
+        grants = child(team.config_path, "outputs") if team.config_path else "persistence.outputs"
+        problems.append(
+            Problem(
+                run_path,
+                f"{team.describe()} has no writable outputs entry to default to; add one to {grants}",
+            )
+        )
+        return None
+    # Stable across program runs, so `pulumi preview` shows no spurious change.
+    name = candidates[int(digest(f"{team.namespace}/{run_name}", 16), 16) % len(candidates)]
+    return NamedEntry("outputs", name, entries[name])
+
+
+def default_outputs_candidates(persistence: Persistence, team: TeamAccess) -> list[str]:
+    """The outputs entries a run that names none may get: one, unless selection is random.
+
+    The entry marked default if the team may use it; else the first writable
+    entry in name order, or (outputsSelection: random) every writable entry.
+    """
+    entries = persistence.side("outputs")
+    writable = _writable(entries, team)
+    marked = [name for name in writable if entries[name].default]
+    if marked or persistence.outputs_selection == "first":
+        return (marked or writable)[:1]
+    return writable
+
+
+def _writable(entries: dict[str, Entry], team: TeamAccess) -> list[str]:
+    return [name for name in team.outputs if not entries[name].read_only]
+
+
+def _node_selector_problems(mounts: Sequence[Mount], run_path: str) -> list[Problem]:
+    _, conflicts = merged_node_selector(mounts)
+    return [
+        Problem(
+            run_path,
+            f"no node can satisfy this run: {entry_path(conflict.first.side, conflict.first.name, 'nodeSelector')} "
+            f"pins {conflict.label}={conflict.first.node_selector[conflict.label]} but "
+            f"{entry_path(conflict.second.side, conflict.second.name, 'nodeSelector')} pins "
+            f"{conflict.label}={conflict.second.node_selector[conflict.label]}",
+        )
+        for conflict in conflicts
+    ]

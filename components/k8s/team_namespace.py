@@ -1,0 +1,90 @@
+"""TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team."""
+
+from typing import NotRequired, Optional, Sequence, TypedDict
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+
+from ..conventions import MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
+from ..core.model import service_account_name
+from ..core.names import label_value
+from ..core.security import pod_security_labels
+
+RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
+
+
+class TeamNamespaceArgs(TypedDict):
+    namespace: pulumi.Input[str]
+    """The namespace to create, or to adopt when `existing` is true."""
+    teams: Sequence[str]
+    """Teams whose runs go there: each gets a ServiceAccount `runs-<team>`."""
+    existing: NotRequired[bool]
+    """The namespace exists already: only label it (server-side apply), never create or delete it. Default false."""
+    pod_security: NotRequired[str]
+    """Pod Security level enforced there: restricted (default), baseline or privileged."""
+
+
+class TeamNamespace(pulumi.ComponentResource):
+    """A namespace for training runs: Pod Security labels, a ServiceAccount per team without an
+    API token, and a NetworkPolicy denying ingress to the runs' pods.
+    """
+
+    namespace: pulumi.Output[str]
+    """The namespace's name, known once it exists: objects placed in it are created after it."""
+    service_accounts: pulumi.Output[dict[str, str]]
+    """Team -> the name of the ServiceAccount its runs use."""
+    pod_security: pulumi.Output[str]
+    """The Pod Security level enforced in the namespace."""
+
+    def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
+        level = args.get("pod_security", "restricted")
+        labels = pod_security_labels(level)
+        child = pulumi.ResourceOptions(parent=self)
+        if args.get("existing", False):
+            # Server-side apply of our labels only: the namespace stays the platform's.
+            namespace: pulumi.CustomResource = kubernetes.core.v1.NamespacePatch(
+                name,
+                metadata=kubernetes.meta.v1.ObjectMetaPatchArgs(name=args["namespace"], labels=labels),
+                opts=child,
+            )
+        else:
+            namespace = kubernetes.core.v1.Namespace(
+                name,
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=args["namespace"], labels={MANAGED_BY_LABEL: MANAGED_BY, **labels}
+                ),
+                opts=child,
+            )
+        self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
+        accounts = {}
+        for team in args["teams"]:
+            account = kubernetes.core.v1.ServiceAccount(
+                f"{name}/{service_account_name(team)}",
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=service_account_name(team),
+                    namespace=self.namespace,
+                    labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(team)},
+                ),
+                # Runs do not talk to the Kubernetes API: no token in their pods.
+                automount_service_account_token=False,
+                opts=child,
+            )
+            accounts[team] = account.metadata.name  # type: ignore[attr-defined]
+        self.service_accounts = pulumi.Output.all(**accounts) if accounts else pulumi.Output.from_input({})
+        # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
+        kubernetes.networking.v1.NetworkPolicy(
+            f"{name}/{RUNS_NETWORK_POLICY}",
+            metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                name=RUNS_NETWORK_POLICY, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
+            ),
+            spec=kubernetes.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={MANAGED_BY_LABEL: MANAGED_BY}),
+                policy_types=["Ingress"],
+            ),
+            opts=child,
+        )
+        self.pod_security = pulumi.Output.from_input(level)
+        self.register_outputs(
+            {"namespace": self.namespace, "serviceAccounts": self.service_accounts, "podSecurity": self.pod_security}
+        )

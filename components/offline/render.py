@@ -1,0 +1,67 @@
+"""The offline renderer: the program run under the mock engine, and what it registered and exported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import engine
+from .project import Project, stack_name
+
+
+@dataclass
+class Rendering:
+    stack: str
+    registrations: list[engine.Registration] = field(default_factory=list)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the program logged as warnings, in order."""
+
+    def kubernetes_objects(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object the program registered, as a manifest."""
+        return [
+            _manifest(registration.inputs)
+            for registration in self.registrations
+            if registration.custom and registration.type.startswith("kubernetes:")
+        ]
+
+    def documents(self) -> list[dict[str, Any]]:
+        """What `render` prints: registered Kubernetes objects, then each run's Job."""
+        return [*self.kubernetes_objects(), *(self.jobs[name] for name in sorted(self.jobs))]
+
+
+MANIFEST_HEAD = ("apiVersion", "kind", "metadata")
+
+
+def _manifest(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Registered inputs in the usual manifest order: apiVersion, kind, metadata, then the rest."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: ordered(value[key]) for key in sorted(value)}
+        if isinstance(value, list):
+            return [ordered(item) for item in value]
+        return value
+
+    head = [key for key in MANIFEST_HEAD if key in inputs]
+    rest = sorted(key for key in inputs if key not in MANIFEST_HEAD)
+    return {key: ordered(inputs[key]) for key in head + rest}
+
+
+def render(project: Project, path: Path) -> Rendering:
+    """Run the program for one stack config file under the mock engine."""
+    # Deferred: `job` and the CLI's error paths need none of the components' imports.
+    from ..program import main
+
+    mock = engine.start(project.name, stack_name(path), project.stack_config(path))
+    rendering = Rendering(stack=stack_name(path), warnings=mock.warnings)
+
+    def program() -> None:
+        components = main(project.directory)
+        rendering.jobs = engine.values(components.jobs)
+
+    mock.run(program)
+    # Registration order depends on scheduling: sort for stable output.
+    rendering.registrations = sorted(mock.registrations, key=lambda registration: (registration.type, registration.name))
+    return rendering

@@ -1,0 +1,208 @@
+"""The public components under Pulumi's mock engine, used as a Pulumi program of one's own would use them."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+import yaml
+
+from components import NfsStorage, RunTemplate, TeamNamespace
+from components.core.job import job_manifest
+from components.core.model import Mount, RunSpec
+from components.offline import engine
+
+NAMESPACE = "polyaxon-storage:index:TeamNamespace"
+NFS = "polyaxon-storage:index:NfsStorage"
+TEMPLATE = "polyaxon-storage:index:RunTemplate"
+
+
+@pytest.fixture
+def mock() -> engine.Engine:
+    return engine.start("my-project", "test")
+
+
+def registered(mock: engine.Engine) -> set[tuple[str, str, str]]:
+    """(type, name, parent) of everything registered."""
+    return {(r.type, r.name, r.parent) for r in mock.registrations}
+
+
+def inputs(mock: engine.Engine, resource_type: str, name: str) -> dict:
+    (found,) = [r.inputs for r in mock.registrations if (r.type, r.name) == (resource_type, name)]
+    return found
+
+
+def test_team_namespace_creates_a_labelled_namespace_accounts_and_a_network_policy(mock):
+    team_namespace = mock.run(
+        lambda: TeamNamespace("vision", {"namespace": "team-vision", "teams": ["vision", "Vision_Lab"]})
+    )
+    parent = f"{NAMESPACE}::vision"
+    assert registered(mock) == {
+        (NAMESPACE, "vision", ""),
+        ("kubernetes:core/v1:Namespace", "vision", parent),
+        ("kubernetes:core/v1:ServiceAccount", "vision/runs-vision", parent),
+        ("kubernetes:core/v1:ServiceAccount", "vision/runs-vision-lab-d5c81e62", parent),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "vision/polyaxon-runs-deny-ingress", parent),
+    }
+    labels = inputs(mock, "kubernetes:core/v1:Namespace", "vision")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert engine.value(team_namespace.namespace) == "team-vision"
+    assert engine.value(team_namespace.service_accounts) == {
+        "vision": "runs-vision",
+        "Vision_Lab": "runs-vision-lab-d5c81e62",
+    }
+    assert engine.value(team_namespace.pod_security) == "restricted"
+
+
+def test_two_team_namespaces_never_collide_and_an_existing_one_is_only_labelled(mock):
+    def program():
+        TeamNamespace("a", {"namespace": "shared", "teams": ["t"]})
+        TeamNamespace("b", {"namespace": "adopted", "teams": ["t"], "existing": True, "pod_security": "baseline"})
+
+    mock.run(program)
+    urns = [r.urn for r in mock.registrations]
+    assert len(urns) == len(set(urns))
+    patch = inputs(mock, "kubernetes:core/v1:NamespacePatch", "b")
+    assert patch["metadata"]["name"] == "adopted"
+    assert patch["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert "app.kubernetes.io/managed-by" not in patch["metadata"]["labels"]  # the platform's namespace
+
+
+def test_team_namespace_refuses_an_unknown_pod_security_level(mock):
+    with pytest.raises(ValueError, match="unknown Pod Security level 'strict'"):
+        mock.run(lambda: TeamNamespace("x", {"namespace": "x", "teams": [], "pod_security": "strict"}))
+
+
+def test_nfs_storage_binds_a_retained_volume_to_its_claim_statically(mock):
+    def program():
+        team_namespace = TeamNamespace("ml", {"namespace": "ml", "teams": ["t"]})
+        return NfsStorage(
+            "imagenet-ml",
+            {
+                "server": "10.0.0.5",
+                "path": "/exports/imagenet",
+                "size": "2Ti",
+                "namespace": team_namespace.namespace,
+                "claim_name": "imagenet",
+                "volume_name": "imagenet-ml",
+                "read_only": True,
+            },
+        )
+
+    storage = mock.run(program)
+    parent = f"{NFS}::imagenet-ml"
+    assert {
+        ("kubernetes:core/v1:PersistentVolume", "imagenet-ml-volume", parent),
+        ("kubernetes:core/v1:PersistentVolumeClaim", "imagenet-ml-claim", parent),
+    } <= registered(mock)
+    volume = inputs(mock, "kubernetes:core/v1:PersistentVolume", "imagenet-ml-volume")
+    claim = inputs(mock, "kubernetes:core/v1:PersistentVolumeClaim", "imagenet-ml-claim")
+    assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert volume["spec"]["claimRef"] == {"namespace": "ml", "name": "imagenet"}
+    assert volume["spec"]["accessModes"] == claim["spec"]["accessModes"] == ["ReadOnlyMany"]
+    assert volume["spec"]["mountOptions"] == ["nfsvers=4.1", "hard"]
+    assert volume["spec"]["storageClassName"] == claim["spec"]["storageClassName"] == ""
+    assert claim["spec"]["volumeName"] == "imagenet-ml"
+    assert (engine.value(storage.claim_name), engine.value(storage.volume_name)) == ("imagenet", "imagenet-ml")
+
+
+def own_program():
+    """A Pulumi program of one's own: a namespace, an NFS claim, and a team's runs wired through their outputs."""
+    team_namespace = TeamNamespace("ml", {"namespace": "ml", "teams": ["vision"]})
+    results = NfsStorage(
+        "results",
+        {
+            "server": "10.0.0.6",
+            "path": "/exports/results",
+            "size": "1Ti",
+            "namespace": team_namespace.namespace,
+            "claim_name": "results",
+            "volume_name": "ml-results",
+        },
+    )
+    outputs = {"name": "results", "mount_path": "/outputs", "claim_name": results.claim_name}
+    return RunTemplate(
+        "vision",
+        {
+            "namespace": team_namespace.namespace,
+            "service_account": team_namespace.service_accounts.apply(lambda accounts: accounts["vision"]),
+            "team": "vision",
+            "runs": {
+                "train": {
+                    "image": "trainer:1",
+                    "command": ["python", "train.py"],
+                    "env": {"EPOCHS": "3", "TOKEN": pulumi.Output.secret("s3cr3t")},
+                    "data": [
+                        {"name": "imagenet", "mount_path": "/data", "host_path": "/mnt/imagenet", "read_only": True},
+                        {"name": "raw", "store": "gcs", "bucket": "gs://raw", "secret": "gcs", "secret_key": "key.json"},
+                    ],
+                    "outputs": outputs,
+                },
+                "Eval_1": {"image": "evaluator:2", "outputs": outputs},
+            },
+        },
+    )
+
+
+def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is_wired_to(mock):
+    template = mock.run(own_program)
+    jobs = engine.value(template.jobs)
+    results = Mount("outputs", "results", mount_path="/outputs", claim_name="results")
+    assert jobs == {
+        "train": job_manifest(
+            RunSpec(
+                name="train",
+                team="vision",
+                image="trainer:1",
+                command=("python", "train.py"),
+                env={"EPOCHS": "3", "TOKEN": "s3cr3t"},
+            ),
+            [
+                Mount("data", "imagenet", read_only=True, mount_path="/data", host_path="/mnt/imagenet"),
+                Mount("data", "raw", store="gcs", bucket="gs://raw", secret="gcs", secret_key="key.json"),
+            ],
+            results,
+            "ml",
+            "runs-vision",
+        ),
+        "Eval_1": job_manifest(RunSpec(name="Eval_1", team="vision", image="evaluator:2"), [], results, "ml", "runs-vision"),
+    }
+    assert engine.value(template.namespace) == "ml"
+    assert engine.value(template.job_names) == {"train": "train", "Eval_1": "eval-1-6e0f074d"}
+    assert jobs["Eval_1"]["metadata"]["name"] == "eval-1-6e0f074d"
+    # A secret input makes the specs secret.
+    assert engine.is_secret(template.jobs)
+    assert engine.value(template.job("train")) == jobs["train"]
+    assert yaml.safe_load(engine.value(template.job_yaml("train"))) == jobs["train"]
+    assert (TEMPLATE, "vision", "") in registered(mock)
+
+
+def test_run_template_team_defaults_to_the_namespace(mock):
+    template = mock.run(
+        lambda: RunTemplate(
+            "ml",
+            {
+                "namespace": "ml",
+                "service_account": "default",
+                "runs": {"eval": {"image": "i", "outputs": {"name": "o", "mount_path": "/o", "claim_name": "o"}}},
+            },
+        )
+    )
+    container = engine.value(template.job("eval"))["spec"]["template"]["spec"]["containers"][0]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env["POLYAXON_RUN_OUTPUTS_PATH"] == "/o/ml/eval/$(POLYAXON_RUN_EXECUTION_ID)"
+    assert not engine.is_secret(template.jobs)
+
+
+@pytest.mark.parametrize(
+    "mount, words",
+    [
+        ({"name": "o", "mount_path": "/o", "host_path": "/h", "claim_name": "c"}, "exactly one of"),
+        ({"name": "o", "mount_path": "/o"}, "it has none"),
+        ({"name": "o", "claim_name": "c"}, "needs a mount_path"),
+        ({"name": "o", "bucket": "gs://b"}, "needs its store"),
+    ],
+)
+def test_run_template_refuses_a_mount_that_is_not_exactly_one_kind(mock, mount, words):
+    runs = {"r": {"image": "i", "data": [mount], "outputs": {"name": "o", "mount_path": "/o", "claim_name": "o"}}}
+    with pytest.raises(ValueError, match=f"RunTemplate 't': runs.r.data\\[0\\]: .*{words}"):
+        mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
