@@ -42,9 +42,9 @@ def configured_levels(path: Path = LEVELS_FILE) -> dict[str, EnforcementLevel]:
     return {name: EnforcementLevel(level) for name, level in levels.items()}
 
 
-def serve() -> None:
+def serve(levels_file: Path = LEVELS_FILE) -> None:
     """Serve the pack to the Pulumi engine (blocks until the engine stops it)."""
-    levels = configured_levels()
+    levels = configured_levels(levels_file)
     for policy in POLICIES:
         policy.enforcement_level = levels[policy.name]
     PolicyPack(

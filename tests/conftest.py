@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Union
 
@@ -64,3 +66,10 @@ def write_stack(directory: Path, config: dict[str, Any], stack: str = "test") ->
 def rendered(target: Union[str, Path]) -> Rendering:
     """A shipped stack (by name) or a stack config file, rendered as `render` does."""
     return render(PROJECT, PROJECT.stack_file(str(target)))
+
+
+def cli(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    """`python -m components ARGS` run as a user runs it, from `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "components", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )

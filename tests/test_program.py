@@ -56,7 +56,11 @@ def test_program_registers_a_namespace_per_team_namespace_an_nfs_claim_per_grant
 
 
 def test_run_templates_are_wired_to_their_namespace_account_and_claims():
-    _, components = run_program(MULTI_TEAM)
+    mock, components = run_program(MULTI_TEAM)
+    # The Job specs depend on the objects they name, so a submitter waits for them.
+    claim = next(r.urn for r in mock.registrations if r.type == "kubernetes:core/v1:PersistentVolumeClaim")
+    account = next(r.urn for r in mock.registrations if r.name == "vision/runs-vision")
+    assert {claim, account} <= engine.dependencies(components.jobs["detect"])
     detect = engine.value(components.jobs["detect"])
     pod = detect["spec"]["template"]["spec"]
     assert detect["metadata"]["namespace"] == engine.value(components.namespaces["vision"].namespace)
@@ -108,6 +112,12 @@ def test_a_misspelled_top_level_key_is_reported_not_ignored():
     with pytest.raises(pulumi.RunError) as caught:
         mock.run(lambda: program.main(PROJECT_DIR))
     assert "persistance: unknown key here" in str(caught.value)
+
+
+def test_text_keys_stay_text_even_when_they_read_as_json():
+    # A namespace named 123 is a valid name, not the number 123.
+    _, components = run_program({"namespace": "123", "runs": {"r": {"image": "i"}}})
+    assert list(components.namespaces) == ["123"]
 
 
 def test_config_is_read_from_the_namespace_of_the_project_it_runs_in():

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from components.offline.render import Rendering
-from conftest import plan, problems, rendered, write_stack
+from conftest import cli, plan, problems, rendered, write_stack
 
 NFS_DATA = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "2Ti"}
 TWO_TEAMS = {
@@ -232,6 +232,17 @@ def test_a_single_node_claim_used_as_outputs_by_several_runs_warns():
     assert "runs a, b, c (as their outputs)" in warning
 
 
+def test_a_single_node_claim_that_is_the_outputs_of_exactly_two_runs_warns():
+    config = {"persistence": {"outputs": {"rwo": RWO_CLAIM}}, "runs": {"a": {"image": "i"}, "b": {"image": "i"}}}
+    (warning,) = [w for w in warnings_of(config) if "one node" in w]
+    assert "runs a, b (as their outputs)" in warning
+
+
+def test_a_single_node_claim_that_is_the_outputs_of_one_run_does_not_warn():
+    config = {"persistence": {"outputs": {"rwo": RWO_CLAIM}}, "runs": {"a": {"image": "i"}}}
+    assert not [w for w in warnings_of(config) if "one node" in w]
+
+
 def test_a_single_node_claim_granted_to_several_teams_in_one_namespace_warns():
     teams = {
         "a": {"namespace": "shared", "outputs": ["rwo"]},
@@ -248,9 +259,11 @@ def test_shareable_claims_do_not_warn(mode):
     assert not [w for w in warnings_of(config) if "one node" in w]
 
 
-def test_render_prints_warnings_on_stderr(tmp_path):
-    rendering = rendered_config(tmp_path, TWO_TEAMS)
-    assert any("Pod Security privileged" in warning for warning in rendering.warnings)
+def test_render_prints_warnings_on_stderr_and_still_renders(tmp_path):
+    result = cli("render", str(write_stack(tmp_path, TWO_TEAMS)))
+    assert result.returncode == 0, result.stderr
+    assert "warning: teams.vision: namespace 'team-vision' is labelled Pod Security privileged" in result.stderr
+    assert "warning:" not in result.stdout and "kind: Job" in result.stdout
 
 
 def test_team_stacks_render_their_team_objects():

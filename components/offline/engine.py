@@ -240,6 +240,15 @@ def _output(value: pulumi.Input[T]) -> pulumi.Output[T]:
     return value if isinstance(value, pulumi.Output) else pulumi.Output.from_input(value)
 
 
+def dependencies(output: pulumi.Output[Any]) -> set[str]:
+    """The URNs of the resources an Output's value came from."""
+
+    async def urns() -> set[str]:
+        return {await resource.urn.future() for resource in await output.resources()}
+
+    return _sync_await(urns())
+
+
 def is_secret(output: pulumi.Input[Any]) -> bool:
     """Whether an Output (or anything an Input holds) is marked secret, awaited outside a program."""
     return bool(_sync_await(_output(output).is_secret()))

@@ -444,6 +444,17 @@ def test_team_granting_an_unknown_entry_is_an_error(grants, path):
     problem(teams_stack({"nlp": {"namespace": "nlp", **grants}}, team="nlp"), path, "unknown", "nope")
 
 
+@pytest.mark.parametrize(
+    "grants, path",
+    [
+        ({"data": ["data1", "data2", "data1"], "outputs": "*"}, "teams.nlp.data[2]"),
+        ({"data": "*", "outputs": ["outputs2", "outputs2"]}, "teams.nlp.outputs[1]"),
+    ],
+)
+def test_team_granting_an_entry_twice_is_an_error(grants, path):
+    problem(teams_stack({"nlp": {"namespace": "nlp", **grants}}, team="nlp"), path, "listed more than once")
+
+
 def test_namespace_is_ignored_when_teams_are_defined():
     # README (commit 6dac069): `namespace` has a declared default, so with teams it
     # is ignored rather than an error; each team's own namespace is used.
@@ -625,9 +636,12 @@ def test_outputs_path_env(config, expected):
     env = list(storage(config).env)
     names = [item["name"] for item in env]
     assert env[names.index("POLYAXON_RUN_OUTPUTS_PATH")]["value"] == expected
-    # the execution id it expands is defined earlier in the same list, from the pod
+    # the execution id it expands is defined earlier in the same list, from the label the Job
+    # controller puts on each of its pods: the Job's UID, one value per execution
     assert names.index("POLYAXON_RUN_EXECUTION_ID") < names.index("POLYAXON_RUN_OUTPUTS_PATH")
-    assert "fieldRef" in env[names.index("POLYAXON_RUN_EXECUTION_ID")]["valueFrom"]
+    assert env[names.index("POLYAXON_RUN_EXECUTION_ID")]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/controller-uid']"}
+    }
 
 
 def test_bucket_outputs_get_no_volume_and_no_init_container():
@@ -751,7 +765,9 @@ def test_a_bucket_that_asks_to_be_created_fails_with_not_yet_supported():
     problem(stack(data={"n": bucket("gcs", "gs://n", create=True)}), "persistence.data.n.create", "not yet supported")
 
 
-@pytest.mark.parametrize("name", [*STORAGE_ENV, "POLYSTORES_RUN_STORES_ACCESS_KEYS"])
+@pytest.mark.parametrize(
+    "name", [*STORAGE_ENV, "POLYSTORES_RUN_STORES_ACCESS_KEYS", "POLYAXON_STORE_DATA_B", "POLYAXON_STORE_OUTPUTS_OTHER"]
+)
 def test_run_env_may_not_set_a_storage_env_name(name):
     data = {"b": bucket("gcs", "gs://b", secret="s", secretKey="k")}
     problem(one_run(data=data, env={name: "mine"}), f"runs.train.env.{name}", "polyaxon-storage")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -16,15 +14,9 @@ from kubernetes_validate.utils import latest_version
 
 from components.offline import engine
 from components.offline.engine import REDACTED
-from conftest import PROJECT_DIR, STACKS, rendered
+from conftest import PROJECT_DIR, STACKS, cli, rendered
 # The newest Kubernetes release kubernetes-validate ships schemas for.
 KUBERNETES_VERSION = latest_version()
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "components", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
-    )
 
 
 def env(container: dict) -> dict:
@@ -113,6 +105,11 @@ def test_job_command_resolves_a_polyaxonfile_against_a_stack():
     variables = env(main_container(job))
     assert json.loads(variables["POLYAXON_RUN_DATA_PATHS"]) == {"data1": "/data/1", "data-foo": "/data/foo"}
     assert variables["POLYAXON_RUN_OUTPUTS_PATH"] == "/outputs/2/ml-jobs/exp-1/$(POLYAXON_RUN_EXECUTION_ID)"
+    # The stack's defaultResources apply to the file's run as to the stack's own runs.
+    assert main_container(job)["resources"] == {
+        "requests": {"cpu": "1", "memory": "2Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    }
 
 
 def test_job_command_names_the_run_after_the_file_and_takes_a_team(tmp_path):

@@ -85,6 +85,17 @@ def test_deprecated_bucket_v2_needs_a_public_access_block_too():
     assert reported == urn_of(S3_BUCKET_V2, "data")
 
 
+def test_one_complete_public_access_block_is_enough_beside_an_incomplete_one():
+    bucket = s3_bucket()
+    good = resource(S3_PUBLIC_ACCESS_BLOCK, "good", {"bucket": "data-1a2b", **ALL_BLOCKED})
+    weak = resource(S3_PUBLIC_ACCESS_BLOCK, "weak", {"bucket": "data-1a2b", **ALL_BLOCKED, "blockPublicAcls": False})
+    assert check_stack(buckets.s3_bucket_public_access_block, bucket, weak, good) == []
+    # Two incomplete ones are not: each says what it lacks.
+    weaker = resource(S3_PUBLIC_ACCESS_BLOCK, "weaker", {"bucket": "data-1a2b", **ALL_BLOCKED, "ignorePublicAcls": False})
+    messages = [message for message, _ in check_stack(buckets.s3_bucket_public_access_block, bucket, weak, weaker)]
+    assert len(messages) == 2 and "'weak'" in messages[0] and "'weaker'" in messages[1]
+
+
 def test_s3_public_access_block_with_a_flag_off_is_a_violation():
     bucket = s3_bucket()
     block = resource(S3_PUBLIC_ACCESS_BLOCK, "pab", {"bucket": "data-1a2b", **ALL_BLOCKED, "blockPublicPolicy": False})

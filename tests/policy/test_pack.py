@@ -134,8 +134,11 @@ def test_a_levels_file_that_does_not_list_every_policy_once_stops_the_pack(tmp_p
         pack.configured_levels(tmp_path / "levels.json")
 
 
-def test_pack_serves_every_policy_at_its_configured_level(monkeypatch):
+def test_pack_serves_every_policy_at_its_configured_level(monkeypatch, tmp_path):
     """Run the real PolicyPack constructor; stop its server at once and ask it what it serves."""
+    configured = json.loads((POLICY_DIR / "enforcement.json").read_text())
+    configured["persistent-volume-retain"] = "advisory"
+    (tmp_path / "levels.json").write_text(json.dumps(configured))
     servicers = []
     add_servicer = policy_sdk.analyzer_pb2_grpc.add_AnalyzerServicer_to_server
 
@@ -149,11 +152,12 @@ def test_pack_serves_every_policy_at_its_configured_level(monkeypatch):
     monkeypatch.setattr(policy_sdk.analyzer_pb2_grpc, "add_AnalyzerServicer_to_server", capture)
     monkeypatch.setattr(policy_sdk, "time", type("Clock", (), {"sleep": staticmethod(stop)}))
     pack = load_pack_main()
-    pack.serve()
+    for policy in pack.POLICIES:  # serve() sets each level: put them back afterwards
+        monkeypatch.setattr(policy, "enforcement_level", policy.enforcement_level)
+    pack.serve(tmp_path / "levels.json")
     info = servicers[0].GetAnalyzerInfo(None, None)
     assert info.name == "polyaxon-storage"
     assert sorted(p.name for p in info.policies) == sorted(p.name for p in pack.POLICIES)
-    configured = json.loads((POLICY_DIR / "enforcement.json").read_text())
     assert {p.name: analyzer_pb2.EnforcementLevel.Name(p.enforcementLevel).lower() for p in info.policies} == configured
     host_path = next(p for p in info.policies if p.name == "no-writable-host-path")
     assert set(host_path.configSchema.properties) == {"allowedWritableHostPaths", "allowWritableHostPaths"}
