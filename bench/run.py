@@ -3,16 +3,17 @@
     make bench                                # or: venv/bin/python bench/run.py
     venv/bin/python bench/run.py --write      # also write bench/results.md (the README quotes it)
     venv/bin/python bench/run.py --sizes 3    # only the first three sizes (quick look)
-    venv/bin/python bench/run.py --profile    # also cProfile the ~5,000-resource program
+    venv/bin/python bench/run.py --profile    # also cProfile the ~5,000-object program
 
 Synthetic catalogs (teams x data volumes x runs per team) from a dozen to
-~5,000 registered resources. For each, in this one process and run:
+~5,000 Kubernetes objects: those the program registers, and the Jobs it
+exports (what `render` prints). For each, in this one process and run:
 
 - *program*: `components.program.main()` under the mock engine
   (`components.offline.engine`), exactly as `render` runs it, with every run's
   Job awaited;
-- *floor*: the same engine registering as many plain Kubernetes ConfigMaps
-  (small metadata, no logic of ours).
+- *floor*: the same engine registering as many plain Kubernetes ConfigMaps as
+  the program yields objects (small metadata, no logic of ours).
 
 Program and floor are measured alternately and the best of `--repeats` kept.
 Then, as whole processes: the `render` command on a generated 20-team,
@@ -64,8 +65,10 @@ RESULTS = Path(__file__).resolve().parent / "results.md"
 PROJECT = Project(PROJECT_DIR)
 REPEATS = 2
 # The goals.
-GOAL_AT, GOAL_RATIO = 5_000, 1.25  # resources; at most this times the floor
-LINEAR_FROM, LINEAR_MAX = 500, 1.10  # growth exponent, fitted over the sizes from this many resources on
+GOAL_AT, GOAL_RATIO = 5_000, 1.25  # objects; at most this times the floor
+# Growth exponent, fitted over the sizes from this many objects on. The engine alone grows faster
+# than linearly (its floor's exponent is 1.1 to 1.2 here), so the program is held to the floor's.
+LINEAR_FROM, GROWTH_MARGIN = 500, 0.05
 INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against among few
 PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.25
 RESOLUTION_TEAMS, RESOLUTION_RUNS_PER_TEAM = 10, (3, 500)
@@ -91,7 +94,7 @@ SIZES = (
     Size(teams=1, volumes=2, runs_per_team=2),
     Size(teams=4, volumes=8, runs_per_team=10),
     # From here on the mix stays the same (40 runs and two data entries a team), so the
-    # time per resource stays flat if the cost is linear.
+    # time per object stays flat if the cost is linear.
     Size(teams=12, volumes=24, runs_per_team=40),
     Size(teams=25, volumes=50, runs_per_team=40),
     Size(teams=50, volumes=100, runs_per_team=40),
@@ -164,30 +167,31 @@ def full_keys(values: dict[str, Any]) -> dict[str, Any]:
     return {f"{PROJECT.name}:{key}": value for key, value in values.items()}
 
 
-def under_mock_engine(values: dict[str, Any], program: Callable[[], None]) -> tuple[float, int]:
-    """Seconds to run `program` under the mock engine with these config values, and the resources it registered."""
+def under_mock_engine(values: dict[str, Any], program: Callable[[], int]) -> tuple[float, int]:
+    """Seconds to run `program` under the mock engine with these config values, and the Kubernetes
+    objects it yields: those it registers, and the Jobs it makes (what `program` returns)."""
     gc.collect()
     started = time.perf_counter()
     mock = engine.start(PROJECT.name, "bench", full_keys(values))
-    mock.run(program)
-    return time.perf_counter() - started, len(mock.registrations)
+    jobs = mock.run(program)
+    seconds = time.perf_counter() - started
+    return seconds, jobs + sum(1 for r in mock.registrations if r.custom and r.type.startswith("kubernetes:"))
 
 
-def our_program() -> None:
+def our_program() -> int:
     """What `render` runs: the program, then every run's Job awaited."""
-    components = program_main(PROJECT_DIR)
-    for template in components.runs.values():
-        engine.value(template.job)
+    return len(engine.values(program_main(PROJECT_DIR).jobs))
 
 
-def floor_program(count: int) -> Callable[[], None]:
+def floor_program(count: int) -> Callable[[], int]:
     """Register `count` plain ConfigMaps (the mock engine registers no default provider)."""
 
-    def program() -> None:
+    def program() -> int:
         for index in range(count):
             kubernetes.core.v1.ConfigMap(
                 f"cm-{index}", metadata=kubernetes.meta.v1.ObjectMetaArgs(name=f"cm-{index}", namespace="bench")
             )
+        return 0
 
     return program
 
@@ -195,7 +199,7 @@ def floor_program(count: int) -> Callable[[], None]:
 @dataclass(frozen=True)
 class Measurement:
     size: Size
-    resources: int
+    objects: int
     program: float
     floor: float
 
@@ -209,13 +213,13 @@ def measure(size: Size, repeats: int) -> Measurement:
     values = catalog_config(size)
     program_times, floor_times, counts = [], [], set()
     for _ in range(repeats):
-        seconds, registered = under_mock_engine(values, our_program)
+        seconds, objects = under_mock_engine(values, our_program)
         program_times.append(seconds)
-        counts.add(registered)
-        seconds, floor_registered = under_mock_engine({}, floor_program(registered))
+        counts.add(objects)
+        seconds, floor_objects = under_mock_engine({}, floor_program(objects))
         floor_times.append(seconds)
-        assert floor_registered == registered, (floor_registered, registered)
-    assert len(counts) == 1, f"the program registered {counts} resources on different repeats"
+        assert floor_objects == objects, (floor_objects, objects)
+    assert len(counts) == 1, f"the program yielded {counts} objects on different repeats"
     return Measurement(size, counts.pop(), min(program_times), min(floor_times))
 
 
@@ -226,12 +230,12 @@ def write_stack_file(directory: Path, values: dict[str, Any]) -> Path:
 
 
 def check_same_as_render(size: Size) -> None:
-    """The bench runs what `render` runs: same resources and Jobs from a stack file of the same config."""
+    """The bench runs what `render` runs: as many objects from a stack file of the same config."""
     values = catalog_config(size)
     with tempfile.TemporaryDirectory() as directory:
         rendering = render(PROJECT, write_stack_file(Path(directory), values))
-    _, registered = under_mock_engine(values, our_program)
-    assert len(rendering.registrations) == registered, (len(rendering.registrations), registered)
+    _, objects = under_mock_engine(values, our_program)
+    assert len(rendering.documents()) == objects, (len(rendering.documents()), objects)
     assert len(rendering.jobs) == len(values["runs"]), (len(rendering.jobs), len(values["runs"]))
 
 
@@ -266,27 +270,16 @@ sys.stdout.write(to_yaml([registration.inputs for registration in mock.registrat
 """
 
 
-@dataclass(frozen=True)
-class ProcessMeasurement:
-    documents: int
-    render: float
-    floor: float
-
-    @property
-    def ratio(self) -> float:
-        return self.render / self.floor
-
-
 def _wall(arguments: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, *arguments], cwd=PROJECT_DIR, capture_output=True, check=True)
     return time.perf_counter() - started
 
 
-def measure_processes(rounds: int = PROCESS_ROUNDS) -> ProcessMeasurement:
+def measure_processes(rounds: int = PROCESS_ROUNDS) -> Measurement:
     """`render` of a generated stack file as a whole process, against the floor process; best of `rounds`."""
-    teams, volumes, runs_per_team = PROCESS_SIZE
-    values = catalog_config(Size(teams, volumes, runs_per_team))
+    size = Size(*PROCESS_SIZE)
+    values = catalog_config(size)
     assert len(values["runs"]) == PROCESS_RUNS
     with tempfile.TemporaryDirectory() as directory:
         path = write_stack_file(Path(directory), values)
@@ -298,7 +291,7 @@ def measure_processes(rounds: int = PROCESS_ROUNDS) -> ProcessMeasurement:
         for _ in range(rounds):
             render_best = min(render_best, _wall(ours))
             floor_best = min(floor_best, _wall(floor))
-    return ProcessMeasurement(documents, render_best, floor_best)
+    return Measurement(size, documents, render_best, floor_best)
 
 
 # --- one run's resolution -----------------------------------------------------------------------
@@ -379,7 +372,7 @@ def sdks_needed(stack: str) -> list[str]:
 
 
 def growth_exponent(points: list[tuple[int, float]]) -> float:
-    """Least-squares slope of log(time) against log(resources): 1.00 is linear."""
+    """Least-squares slope of log(time) against log(objects): 1.00 is linear."""
     xs, ys = [math.log(n) for n, _ in points], [math.log(t) for _, t in points]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
@@ -391,7 +384,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def report(
     measurements: list[Measurement],
-    processes: ProcessMeasurement,
+    processes: Measurement,
     resolution: dict[int, float],
     imports: dict[str, tuple[float, float]],
     sdks: dict[str, tuple[list[str], list[str]]],
@@ -401,22 +394,22 @@ def report(
     for m in measurements:
         step = "-"
         if previous is not None:
-            scale = math.log(m.resources / previous.resources)
+            scale = math.log(m.objects / previous.objects)
             step = " / ".join(
                 f"{math.log(now / before) / scale:.2f}"
                 for now, before in ((m.program, previous.program), (m.floor, previous.floor))
             )
         rows.append(
             [
-                str(m.size), f"{m.resources:,}", f"{m.program:.2f}", f"{m.floor:.2f}", f"{m.ratio:.2f}x",
-                f"{m.program / m.resources * 1e3:.2f}", f"{m.floor / m.resources * 1e3:.2f}", step,
+                str(m.size), f"{m.objects:,}", f"{m.program:.2f}", f"{m.floor:.2f}", f"{m.ratio:.2f}x",
+                f"{m.program / m.objects * 1e3:.2f}", f"{m.floor / m.objects * 1e3:.2f}", step,
             ]
         )  # fmt: skip
         previous = m
-    fitted = [m for m in measurements if m.resources >= LINEAR_FROM]
-    program_k = growth_exponent([(m.resources, m.program) for m in fitted]) if len(fitted) > 1 else math.nan
-    floor_k = growth_exponent([(m.resources, m.floor) for m in fitted]) if len(fitted) > 1 else math.nan
-    at_goal = min(measurements, key=lambda m: abs(math.log(m.resources / GOAL_AT)))
+    fitted = [m for m in measurements if m.objects >= LINEAR_FROM]
+    program_k = growth_exponent([(m.objects, m.program) for m in fitted]) if len(fitted) > 1 else math.nan
+    floor_k = growth_exponent([(m.objects, m.floor) for m in fitted]) if len(fitted) > 1 else math.nan
+    at_goal = min(measurements, key=lambda m: abs(math.log(m.objects / GOAL_AT)))
     few, many = min(resolution), max(resolution)
     resolution_ratio = resolution[many] / resolution[few]
     extra_sdks = {stack: sorted(set(found) - set(needed)) for stack, (found, needed) in sdks.items()}
@@ -426,14 +419,14 @@ def report(
 
     goals = [
         [
-            f"at ~{GOAL_AT:,} resources, at most {GOAL_RATIO}x the floor",
-            f"{at_goal.ratio:.2f}x at {at_goal.resources:,}",
+            f"at ~{GOAL_AT:,} objects, at most {GOAL_RATIO}x the floor",
+            f"{at_goal.ratio:.2f}x at {at_goal.objects:,}",
             verdict(at_goal.ratio <= GOAL_RATIO),
         ],
         [
-            f"grows linearly (growth exponent at most {LINEAR_MAX:.2f})",
+            f"grows no faster than the engine (growth exponent at most the floor's + {GROWTH_MARGIN:.2f})",
             f"{program_k:.2f} (floor {floor_k:.2f})",
-            verdict(program_k <= LINEAR_MAX),
+            verdict(program_k <= floor_k + GROWTH_MARGIN),
         ],
         [
             f"`render` as a whole process ({PROCESS_RUNS} runs), at most {PROCESS_RATIO}x its floor process",
@@ -463,19 +456,19 @@ def report(
             "",
             "## The program against the engine's floor",
             "",
-            "*program*: `components.program.main()` under the mock engine as `render` runs it (recording "
-            "monitor, config as JSON text, every run's Job awaited). *floor*: the same engine and monitor "
-            "registering as many plain ConfigMaps. Size: teams x data volumes x runs per team; resources: "
-            "what the program registers (components and Kubernetes objects). Growth: the local exponent "
-            "from the previous size (1.00 = linear).",
+            "*program*: `components.program.main()` under the mock engine as `render` runs it (config handed "
+            "over as the CLI does, every run's Job awaited). *floor*: the same engine registering as many plain "
+            "ConfigMaps as the program yields objects. Size: teams x data volumes x runs per team; objects: the "
+            "Kubernetes objects the program registers plus the Jobs it exports, what `render` prints. Growth: "
+            "the local exponent from the previous size (1.00 = linear).",
             "",
             markdown_table(
-                ["size", "resources", "program s", "floor s", "ratio", "program ms/resource",
-                 "floor ms/resource", "growth program / floor"],
+                ["size", "objects", "program s", "floor s", "ratio", "program ms/object",
+                 "floor ms/object", "growth program / floor"],
                 rows,
             ),  # fmt: skip
             "",
-            f"Growth exponent fitted over the sizes from {LINEAR_FROM:,} resources on: program {program_k:.2f}, "
+            f"Growth exponent fitted over the sizes from {LINEAR_FROM:,} objects on: program {program_k:.2f}, "
             f"floor {floor_k:.2f}.",
             "",
             "## Whole processes",
@@ -483,11 +476,11 @@ def report(
             f"*render*: `python -m components render` of a generated stack file ({PROCESS_SIZE[0]} teams, "
             f"{PROCESS_SIZE[1]} data volumes, {PROCESS_RUNS} runs), start-up included. *floor*: a process that starts "
             f"the same engine, registers as many plain Kubernetes objects as `render` prints "
-            f"({processes.documents:,}) and prints them the same way (libyaml). Best of {PROCESS_ROUNDS}, alternately.",
+            f"({processes.objects:,}) and prints them the same way (libyaml). Best of {PROCESS_ROUNDS}, alternately.",
             "",
             markdown_table(
                 ["documents printed", "render s", "floor s", "ratio"],
-                [[f"{processes.documents:,}", f"{processes.render:.2f}", f"{processes.floor:.2f}", f"{processes.ratio:.2f}x"]],
+                [[f"{processes.objects:,}", f"{processes.program:.2f}", f"{processes.floor:.2f}", f"{processes.ratio:.2f}x"]],
             ),
             "",
             "## Resolving one run",
@@ -525,7 +518,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, default=len(SIZES), help="measure only the first N sizes")
     parser.add_argument("--repeats", type=int, default=REPEATS, help="best of this many (default: %(default)s)")
     parser.add_argument("--write", action="store_true", help=f"write the results to {RESULTS.name} (a full run only)")
-    parser.add_argument("--profile", action="store_true", help=f"also cProfile the program at ~{GOAL_AT:,} resources")
+    parser.add_argument("--profile", action="store_true", help=f"also cProfile the program at ~{GOAL_AT:,} objects")
     arguments = parser.parse_args()
     full = arguments.sizes == len(SIZES) and arguments.repeats == REPEATS
     if arguments.write and not full:
@@ -537,14 +530,14 @@ def main() -> int:
     under_mock_engine({}, floor_program(1))
 
     measurements = []
-    print(f"{'size':>10} {'resources':>9} {'program s':>9} {'floor s':>8} {'ratio':>7}", flush=True)
+    print(f"{'size':>10} {'objects':>9} {'program s':>9} {'floor s':>8} {'ratio':>7}", flush=True)
     for size in SIZES[: arguments.sizes]:
         m = measure(size, arguments.repeats)
         measurements.append(m)
-        print(f"{str(size):>10} {m.resources:>9,} {m.program:>9.2f} {m.floor:>8.2f} {m.ratio:>6.2f}x", flush=True)
+        print(f"{str(size):>10} {m.objects:>9,} {m.program:>9.2f} {m.floor:>8.2f} {m.ratio:>6.2f}x", flush=True)
 
     processes = measure_processes()
-    print(f"whole process: render {processes.render:.2f} s, floor {processes.floor:.2f} s, {processes.ratio:.2f}x", flush=True)
+    print(f"whole process: render {processes.program:.2f} s, floor {processes.floor:.2f} s, {processes.ratio:.2f}x", flush=True)
     resolution = resolution_times()
     imports = import_times(
         {"render": ["-m", "components", "render", "dev"], "kubernetes": ["-c", "import pulumi_kubernetes"]}
@@ -556,7 +549,7 @@ def main() -> int:
         RESULTS.write_text(text)
         print(f"written to {RESULTS.relative_to(PROJECT_DIR)}")
     if arguments.profile:
-        print(profile(min(measurements, key=lambda m: abs(math.log(m.resources / GOAL_AT))).size))
+        print(profile(min(measurements, key=lambda m: abs(math.log(m.objects / GOAL_AT))).size))
     return 0
 
 

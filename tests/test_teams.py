@@ -6,7 +6,6 @@ import copy
 from pathlib import Path
 
 import pytest
-import yaml
 
 from components.offline.render import Rendering
 from conftest import cli, plan, problems, rendered, write_stack

@@ -833,9 +833,9 @@ def test_job_runs_once_and_is_annotated_with_run_and_team():
     job = manifest(teams_stack(teams, team="nlp"))
     assert job["kind"] == "Job"
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
-    for annotations in (job["metadata"]["annotations"], job["spec"]["template"]["metadata"]["annotations"]):
-        assert annotations["polyaxon-storage/run"] == "train"
-        assert annotations["polyaxon-storage/team"] == "nlp"
+    for annotated in (job["metadata"]["annotations"], job["spec"]["template"]["metadata"]["annotations"]):
+        assert annotated["polyaxon-storage/run"] == "train"
+        assert annotated["polyaxon-storage/team"] == "nlp"
 
 
 HARDENED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}

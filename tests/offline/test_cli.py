@@ -72,3 +72,16 @@ def test_a_project_file_without_a_name_is_a_message_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "Pulumi.yaml: a project file is a mapping with a name: key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_job_command_loads_no_pulumi():
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from components.offline.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert run(['job', 'multi-volume', 'examples/experiment.yaml']) == 0\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import kubernetes_validate
 import pulumi
@@ -14,7 +13,7 @@ from kubernetes_validate.utils import latest_version
 
 from components.offline import engine
 from components.offline.engine import REDACTED
-from conftest import PROJECT_DIR, STACKS, cli, rendered
+from conftest import STACKS, cli, rendered
 # The newest Kubernetes release kubernetes-validate ships schemas for.
 KUBERNETES_VERSION = latest_version()
 

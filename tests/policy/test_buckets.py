@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pytest
+from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from policy_support import AZURE_ACCOUNT, AZURE_CONTAINER, GCS_BUCKET, S3_BUCKET, S3_BUCKET_V2, S3_ENCRYPTION, S3_ENCRYPTION_V2, S3_PUBLIC_ACCESS_BLOCK, SECRET, UNKNOWN, check_resource, check_stack, props_of, registered_by, resource, urn_of
@@ -211,8 +212,6 @@ def test_s3_encryption_configuration_matched_by_dependency_in_preview():
     bucket = s3_bucket(id=UNKNOWN, bucket=UNKNOWN)
     configuration = resource(S3_ENCRYPTION, "sse", {"bucket": UNKNOWN, **SSE_RULES}, bucket_from=bucket)
     assert check_stack(buckets.s3_bucket_encryption, bucket, configuration) == []
-
-
 
 
 # --- resources built with the cloud SDKs themselves ---------------------------------------------------

@@ -153,7 +153,7 @@ def test_persistent_volume_retained_passes():
 def test_persistent_volume_not_retained_is_a_violation(policy, shown):
     props = {"spec": {"nfs": {"server": "nfs", "path": "/e"}, "persistentVolumeReclaimPolicy": policy}}
     [message] = check_resource(workloads.persistent_volume_retain, PV, props)
-    assert f'set spec.persistentVolumeReclaimPolicy to "Retain"' in message and f"it is {shown}" in message
+    assert 'set spec.persistentVolumeReclaimPolicy to "Retain"' in message and f"it is {shown}" in message
 
 
 def test_retain_policy_ignores_claims():

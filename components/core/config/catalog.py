@@ -122,10 +122,6 @@ class NfsEntry(VolumeEntry):
         description="NFS mount options of the PersistentVolume.",
     )
 
-    @property
-    def access_mode(self) -> str:
-        return "ReadOnlyMany" if self.read_only else "ReadWriteMany"
-
 
 class BucketEntry(EntryBase):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
