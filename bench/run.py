@@ -55,7 +55,9 @@ import pulumi_kubernetes as kubernetes  # noqa: E402
 
 from components.core.config.catalog import BucketEntry  # noqa: E402
 from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
-from components.core.plan import checked_teams, plan_run  # noqa: E402
+from components.core.namespaces import plan_namespaces  # noqa: E402
+from components.core.plan import plan_run  # noqa: E402
+from components.core.teams import team_access  # noqa: E402
 from components.offline import engine  # noqa: E402
 from components.offline.project import Project  # noqa: E402
 from components.offline.render import render  # noqa: E402
@@ -306,15 +308,17 @@ def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
     cases = {}
     for runs_per_team in RESOLUTION_RUNS_PER_TEAM:
         config = parse_stack_config(catalog_config(Size(RESOLUTION_TEAMS, 2 * RESOLUTION_TEAMS, runs_per_team)))
-        cases[runs_per_team] = (config, checked_teams(config))
+        teams = team_access(config, [])
+        namespaces = plan_namespaces(config, list(teams.values()), [])
+        cases[runs_per_team] = (config, teams, {n.name: n.claim_names() for n in namespaces})
     name = "team3-run2"
     best = dict.fromkeys(cases, math.inf)
     for _ in range(rounds):
-        for runs_per_team, (config, teams) in cases.items():
+        for runs_per_team, (config, teams, claims) in cases.items():
             run = config.runs[name]
             started = time.perf_counter()
             for _ in range(calls):
-                plan_run(config, teams, name, run, f"runs.{name}", PROJECT_DIR)
+                plan_run(config, teams, claims, name, run, f"runs.{name}", PROJECT_DIR)
             best[runs_per_team] = min(best[runs_per_team], (time.perf_counter() - started) / calls * 1e6)
     return best
 
@@ -363,7 +367,7 @@ def cloud_sdks_imported(stack: str) -> list[str]:
 
 def sdks_needed(stack: str) -> list[str]:
     """The cloud SDKs a stack's bucket entries could justify."""
-    config = parse_stack_config(namespace_values(PROJECT.stack_config(PROJECT.stack_file(stack)), PROJECT.name))
+    config = parse_stack_config(namespace_values(PROJECT.stack_config(PROJECT.stack_file(stack)).values, PROJECT.name))
     stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry)}
     return sorted(STORE_SDKS[store] for store in stores)
 

@@ -11,6 +11,8 @@ import posixpath
 
 PROJECT = "polyaxon-storage"
 """The Pulumi project, the stack config namespace, and the component type prefix."""
+REDACTED = "<redacted>"
+"""What offline output shows in place of a secret value."""
 
 # --- labels and annotations ---------------------------------------------------------------------
 

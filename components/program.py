@@ -16,12 +16,12 @@ from typing import Any
 
 import pulumi
 
-from .core.config.stack import parse_stack_config
+from .core.config.catalog import NfsEntry
+from .core.config.stack import parse_stack
 from .core.errors import ConfigError
 from .core.model import Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
-from .core.namespaces import persistent_volume_name
 from .core.plan import plan_stack
-from .core.resolve import default_outputs_candidates, nfs_claim_name
+from .core.resolve import default_outputs_candidates
 from .core.volumes import data_paths_value
 from .k8s.nfs import NfsStorage, NfsStorageArgs
 from .k8s.run_template import RunArgs, RunTemplate, RunTemplateArgs, StorageMountArgs
@@ -29,6 +29,10 @@ from .k8s.team_namespace import TeamNamespace, TeamNamespaceArgs
 
 # Keys whose values are plain text; the CLI hands every other value over as JSON text.
 TEXT_KEYS = ("namespace", "initImage")
+# The keys a stack is configured with: without any, it runs the embedded default and nothing else.
+STRUCTURED_KEYS = frozenset({"persistence", "teams", "runs"})
+# What namespaces, NFS volumes and each team's view derive from.
+LAYOUT_KEYS = ("persistence", "teams", "namespace", "existingNamespace")
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,30 @@ class StackComponents:
     """Job spec per run."""
 
 
-def read_config(project: str) -> dict[str, Any]:
-    """Every value in the project's config namespace, keyed without the namespace.
+@dataclass(frozen=True)
+class StackConfigValues:
+    """The project's config values as the CLI handed them over, and which of them are secrets."""
 
-    The keys are those the Pulumi CLI hands to the program (PULUMI_CONFIG), so a
-    misspelled key is reported rather than ignored.
-    """
+    values: dict[str, Any]
+    """Every value in the project's namespace, keyed without it."""
+    secret: frozenset[str]
+    """The keys set with `pulumi config set --secret` (a secret anywhere in a structured value makes it one)."""
+    others: tuple[str, ...]
+    """Keys of other namespaces that name this project's settings (`old-name:runs`)."""
+
+    def hidden(self, value: Any, *keys: str) -> Any:
+        """`value`, as a secret Output when any of the keys it derives from is a secret."""
+        return pulumi.Output.secret(value) if self.secret.intersection(keys) else value
+
+
+def read_config(project: str) -> StackConfigValues:
+    """Every value in the project's config namespace, as the Pulumi CLI hands them to the program
+    (PULUMI_CONFIG), so a misspelled key is reported rather than ignored."""
     config = pulumi.Config(project)
     prefix = project + ":"
+    keys = sorted(pulumi.runtime.get_config_env())
     values = {}
-    for key in sorted(key for key in pulumi.runtime.get_config_env() if key.startswith(prefix)):
+    for key in (key for key in keys if key.startswith(prefix)):
         name = key[len(prefix) :]
         raw = config.get(name)
         if name not in TEXT_KEYS and raw is not None:
@@ -61,7 +79,11 @@ def read_config(project: str) -> dict[str, Any]:
             except json.JSONDecodeError:
                 pass  # left as text: validation reports its type
         values[name] = raw
-    return values
+    return StackConfigValues(
+        values=values,
+        secret=frozenset(name for name in values if pulumi.runtime.is_config_secret(prefix + name)),
+        others=tuple(key for key in keys if not key.startswith(prefix) and key.partition(":")[2] in STRUCTURED_KEYS),
+    )
 
 
 def main(base_dir: Path) -> StackComponents:
@@ -69,21 +91,30 @@ def main(base_dir: Path) -> StackComponents:
 
     Fails before registering anything if the config has problems.
     """
+    project = pulumi.get_project()
+    config = read_config(project)
     try:
-        plan = plan_stack(parse_stack_config(read_config(pulumi.get_project())), base_dir)
+        plan = plan_stack(parse_stack(config.values), base_dir)
     except ConfigError as error:
         raise pulumi.RunError(error.report()) from None
-    return register(plan)
+    if not config.values.keys() & STRUCTURED_KEYS:
+        found = f"; the config has {', '.join(config.others)}: was the project renamed?" if config.others else ""
+        pulumi.log.warn(
+            f"no {', '.join(sorted(STRUCTURED_KEYS))} under {project}: in this stack's config, so nothing of it is "
+            f"configured: the embedded default catalog and no runs{found}"
+        )
+    return register(plan, config)
 
 
-def register(plan: StackPlan) -> StackComponents:
+def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
+    """The components of a plan; what derives from a secret config value is a secret Output."""
     for warning in plan.warnings:
         pulumi.log.warn(str(warning))
     namespaces = {
         namespace.name: TeamNamespace(
             namespace.name,
             TeamNamespaceArgs(
-                namespace=namespace.name,
+                namespace=config.hidden(namespace.name, *LAYOUT_KEYS),
                 teams=[team.name for team in namespace.teams],
                 existing=namespace.adopt,
                 pod_security=namespace.pod_security,
@@ -93,20 +124,20 @@ def register(plan: StackPlan) -> StackComponents:
     }
     nfs = {}
     for namespace in plan.namespaces:
-        for item in namespace.nfs_entries:
-            entry = item.entry
-            volume_name = persistent_volume_name(namespace.name, item)
-            nfs[namespace.name, item.side, item.name] = NfsStorage(
-                volume_name,
+        for volume in namespace.nfs_volumes:
+            entry = volume.item.entry
+            assert isinstance(entry, NfsEntry)
+            nfs[namespace.name, volume.item.side, volume.item.name] = NfsStorage(
+                volume.volume_name,
                 NfsStorageArgs(
-                    server=entry.nfs.server,  # type: ignore[union-attr]
-                    path=entry.nfs.path,  # type: ignore[union-attr]
-                    size=entry.size,  # type: ignore[union-attr]
+                    server=config.hidden(entry.nfs.server, *LAYOUT_KEYS),
+                    path=config.hidden(volume.path, *LAYOUT_KEYS),
+                    size=entry.size,
                     namespace=namespaces[namespace.name].namespace,
-                    claim_name=nfs_claim_name(item.side, item.name),
-                    volume_name=volume_name,
+                    claim_name=volume.claim_name,
+                    volume_name=volume.volume_name,
                     read_only=entry.read_only,
-                    mount_options=list(entry.mount_options),  # type: ignore[union-attr]
+                    mount_options=list(entry.mount_options),
                 ),
             )
     # Each team's runs, in plan order, grouped in one pass (not one pass over every run per team).
@@ -114,7 +145,7 @@ def register(plan: StackPlan) -> StackComponents:
     for run in plan.runs:
         team_runs[run.team.name].append(run)
     templates = {
-        team.name: RunTemplate(team.name, _run_template_args(team, team_runs[team.name], namespaces, nfs))
+        team.name: RunTemplate(team.name, _run_template_args(team, team_runs[team.name], namespaces, nfs, config))
         for team in plan.teams
         if team_runs[team.name]
     }
@@ -123,7 +154,9 @@ def register(plan: StackPlan) -> StackComponents:
     pulumi.export(
         "teams",
         {
-            team.name: _team_outputs(plan, team, namespaces, {run.name: jobs[run.name] for run in team_runs[team.name]})
+            team.name: _team_outputs(
+                plan, team, namespaces, {run.name: jobs[run.name] for run in team_runs[team.name]}, config
+            )
             for team in plan.teams
         },
     )
@@ -135,6 +168,7 @@ def _run_template_args(
     runs: list[RunPlan],
     namespaces: dict[str, TeamNamespace],
     nfs: dict[tuple[str, str, str], NfsStorage],
+    config: StackConfigValues,
 ) -> RunTemplateArgs:
     """A team's planned runs as RunTemplate args, wired to its namespace, ServiceAccount and NFS claims."""
     namespace = namespaces[team.namespace]
@@ -152,6 +186,8 @@ def _run_template_args(
             for key, value in _fields(run.spec).items()
             if key not in ("name", "team", "init_image") and value is not None
         }
+        # A Job spec derives from every key: one secret makes each spec secret.
+        settings["image"] = config.hidden(settings["image"], *config.values)
         return RunArgs(  # type: ignore[typeddict-item]
             **settings, data=[mount_args(mount) for mount in run.data], outputs=mount_args(run.outputs)
         )
@@ -170,16 +206,21 @@ def _fields(value: Mount | RunSpec) -> dict[str, Any]:
 
 
 def _team_outputs(
-    plan: StackPlan, team: TeamAccess, namespaces: dict[str, TeamNamespace], jobs: dict[str, pulumi.Output[dict]]
+    plan: StackPlan,
+    team: TeamAccess,
+    namespaces: dict[str, TeamNamespace],
+    jobs: dict[str, pulumi.Output[dict]],
+    config: StackConfigValues,
 ) -> dict[str, Any]:
     persistence = plan.config.persistence
     default_outputs = default_outputs_candidates(persistence, team)
+    data = [NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]
     return {
         "namespace": namespaces[team.namespace].namespace,
         "serviceAccount": namespaces[team.namespace].service_accounts.apply(lambda accounts: accounts[team.name]),
         # What POLYAXON_RUN_DATA_PATHS holds for a run that asks for nothing.
-        "dataPaths": data_paths_value([NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]),
+        "dataPaths": config.hidden(data_paths_value(data), *LAYOUT_KEYS),
         # The entry a run that names none gets; several when outputsSelection is random.
-        "defaultOutputs": default_outputs[0] if len(default_outputs) == 1 else default_outputs,
+        "defaultOutputs": config.hidden(default_outputs[0] if len(default_outputs) == 1 else default_outputs, *LAYOUT_KEYS),
         "jobs": jobs,
     }

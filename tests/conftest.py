@@ -10,7 +10,7 @@ from typing import Any, Union
 import pytest
 import yaml
 
-from components.core.config.stack import parse_stack_config
+from components.core.config.stack import parse_stack
 from components.core.errors import ConfigError
 from components.core.job import planned_job
 from components.core.model import RunPlan, StackPlan
@@ -26,7 +26,7 @@ STACKS = PROJECT.stack_names()
 
 def plan(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> StackPlan:
     """Parse and plan a stack config given as the values of its keys."""
-    return plan_stack(parse_stack_config(config), base_dir)
+    return plan_stack(parse_stack(config), base_dir)
 
 
 def problems(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> list[str]:

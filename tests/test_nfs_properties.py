@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -104,13 +105,19 @@ def test_every_namespace_granted_an_nfs_entry_gets_one_statically_bound_retained
         assert spec["accessModes"] == claim["spec"]["accessModes"]
         assert spec["accessModes"] in (["ReadOnlyMany"], ["ReadWriteMany"])
         assert bool(spec["nfs"].get("readOnly")) == (spec["accessModes"] == ["ReadOnlyMany"])
+    sharing = Counter((side, name) for _, side, name in granted)
     for namespace, side, name in granted:
         entry = catalog[side, name]
-        assert (entry["nfs"]["server"], entry["nfs"]["path"], namespace) in exports
+        # Outputs shared by namespaces: each sees its own directory of the export, so no team reads
+        # or writes another's runs; data stays shared.
+        path = entry["nfs"]["path"]
+        if side == "outputs" and sharing[side, name] > 1:
+            path = path.rstrip("/") + "/" + namespace
+        assert (entry["nfs"]["server"], path, namespace) in exports
         matching = [
             v for v in volumes
             if v["spec"]["claimRef"]["namespace"] == namespace
-            and (v["spec"]["nfs"]["server"], v["spec"]["nfs"]["path"]) == (entry["nfs"]["server"], entry["nfs"]["path"])
+            and (v["spec"]["nfs"]["server"], v["spec"]["nfs"]["path"]) == (entry["nfs"]["server"], path)
             and v["spec"]["capacity"]["storage"] == entry["size"]
             and v["spec"]["mountOptions"] == entry.get("mountOptions", DEFAULT_MOUNT_OPTIONS)
             and v["spec"]["accessModes"] == (["ReadOnlyMany"] if entry.get("readOnly") else ["ReadWriteMany"])

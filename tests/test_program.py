@@ -48,7 +48,7 @@ def test_program_registers_a_namespace_per_team_namespace_an_nfs_claim_per_grant
         ("polyaxon-storage:index:TeamNamespace", "nlp", ""),
         ("polyaxon-storage:index:TeamNamespace", "vision", ""),
         # images is granted to vision only ("*"): one PersistentVolume and claim, in vision.
-        ("polyaxon-storage:index:NfsStorage", "vision-data-images-de59382f", ""),
+        ("polyaxon-storage:index:NfsStorage", "vision-data-images-cf86a364-e206d28c", ""),
         ("polyaxon-storage:index:RunTemplate", "nlp", ""),
         ("polyaxon-storage:index:RunTemplate", "vision", ""),
     }
@@ -104,7 +104,7 @@ def test_config_values_that_are_not_json_are_reported_as_wrong_types():
     mock = engine.start("polyaxon-storage", "test", {"polyaxon-storage:runs": "not json", "polyaxon-storage:namespace": "ml"})
     with pytest.raises(pulumi.RunError) as caught:
         mock.run(lambda: program.main(PROJECT_DIR))
-    assert "runs: Input should be an object" in str(caught.value)
+    assert "runs: must be a mapping (key: value)" in str(caught.value)
 
 
 def test_a_misspelled_top_level_key_is_reported_not_ignored():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_nfs_entries_become_statically_bound_volume_and_claim_per_granted_namesp
     volumes = objects(rendering, "PersistentVolume")
     claims = objects(rendering, "PersistentVolumeClaim")
     # images -> vision; text -> nlp; results -> both (vision has outputs "*")
-    assert sorted(claims) == [
+    assert sorted((namespace, stem(name)) for namespace, name in claims) == [
         ("team-nlp", "data-text"),
         ("team-nlp", "outputs-results"),
         ("team-vision", "data-images"),
@@ -84,21 +85,34 @@ def test_nfs_entries_become_statically_bound_volume_and_claim_per_granted_namesp
         assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
         assert volume["spec"]["accessModes"] == claim["spec"]["accessModes"]
         assert volume["spec"]["capacity"]["storage"] == claim["spec"]["resources"]["requests"]["storage"]
-    by_claim = {key: volumes[(None, claim["spec"]["volumeName"])]["spec"] for key, claim in claims.items()}
+    by_claim = {
+        (namespace, stem(name)): volumes[(None, claim["spec"]["volumeName"])]["spec"]
+        for (namespace, name), claim in claims.items()
+    }
     assert by_claim[("team-vision", "data-images")]["accessModes"] == ["ReadOnlyMany"]
     assert by_claim[("team-vision", "data-images")]["nfs"] == {"server": "10.0.0.5", "path": "/exports/images", "readOnly": True}
     assert by_claim[("team-nlp", "outputs-results")]["accessModes"] == ["ReadWriteMany"]
     assert by_claim[("team-nlp", "outputs-results")]["mountOptions"] == ["nfsvers=4.1", "hard"]
     assert by_claim[("team-nlp", "data-text")]["mountOptions"] == ["nfsvers=3", "soft"]
+    # results is the outputs of both teams: each namespace's volume is its own directory of the export.
+    assert by_claim[("team-nlp", "outputs-results")]["nfs"]["path"] == "/exports/results/team-nlp"
+    assert by_claim[("team-vision", "outputs-results")]["nfs"]["path"] == "/exports/results/team-vision"
+
+
+def stem(claim: str) -> str:
+    """A claim name without the digest of its volume's spec: `data-text-405238df` -> `data-text`."""
+    assert re.fullmatch(r".+-[0-9a-f]{8}", claim), claim
+    return claim[:-9]
 
 
 def test_runs_mount_the_claim_never_an_inline_nfs_volume(tmp_path):
     job = rendered_config(tmp_path, TWO_TEAMS).jobs["translate"]
     volumes = job["spec"]["template"]["spec"]["volumes"]
-    assert volumes == [
-        {"name": "data-text", "persistentVolumeClaim": {"claimName": "data-text"}},
-        {"name": "outputs-results", "persistentVolumeClaim": {"claimName": "outputs-results"}},
+    assert [(volume["name"], stem(volume["persistentVolumeClaim"]["claimName"])) for volume in volumes] == [
+        ("data-text", "data-text"),
+        ("outputs-results", "outputs-results"),
     ]
+    assert all(set(volume) == {"name", "persistentVolumeClaim"} for volume in volumes)
 
 
 def test_no_teams_job_references_another_teams_objects(tmp_path):
@@ -136,7 +150,7 @@ def test_a_grant_change_adds_or_removes_only_that_teams_objects(tmp_path):
     assert set(old) - set(new) == set()
     assert {kind for kind, _ in added} == {"kubernetes:core/v1:PersistentVolume", "kubernetes:core/v1:PersistentVolumeClaim"}
     claims = [new[key]["metadata"] for key in added if key[0] == "kubernetes:core/v1:PersistentVolumeClaim"]
-    assert [(claim["namespace"], claim["name"]) for claim in claims] == [("team-nlp", "data-images")]
+    assert [(claim["namespace"], stem(claim["name"])) for claim in claims] == [("team-nlp", "data-images")]
     assert all(old[key] == new[key] for key in old), "objects of the other team changed"
 
     # Removing the grant again removes exactly those two.

@@ -14,26 +14,34 @@ from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import NamespacePlan, RunPlan
 from .namespaces import granted_entries
-from .security import container_security_context, pod_security_context, restricted_violations
+from .security import baseline_violations, container_security_context, pod_security_context, restricted_violations
 
 
-def restricted_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]) -> list[Problem]:
-    """Runs whose settings Pod Security `restricted` would reject in their namespace."""
+def pod_security_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]) -> list[Problem]:
+    """Runs whose pods the Pod Security level of their namespace would reject, or that go beyond baseline.
+
+    A namespace labelled privileged because of host paths allows nothing else: its
+    runs are still held to `baseline` unless their team says allowPrivileged.
+    """
     levels = {plan.name: plan.pod_security for plan in namespaces}
     problems = []
     for run in runs:
-        if levels.get(run.team.namespace) != "restricted":
+        container = container_security_context(run.spec.security_context)
+        pod = pod_security_context(run.mounts)
+        level = levels.get(run.team.namespace)
+        if level == "restricted":
+            found, why = restricted_violations(container, pod), "enforces Pod Security restricted (its teams use no host path), which would reject this pod"
+        elif run.team.allow_privileged:
             continue
-        found = restricted_violations(
-            container_security_context(run.spec.security_context), pod_security_context(run.mounts)
-        )
+        else:
+            found = baseline_violations(container, pod)
+            why = (
+                "is labelled Pod Security privileged only for its host paths, so its runs are held to baseline, "
+                f"which this pod breaks (set {child(run.team.config_path, 'allowPrivileged')}: true if it must)"
+            )
         if found:
             problems.append(
-                Problem(
-                    f"runs.{run.name}.securityContext",
-                    f"namespace {run.team.namespace!r} enforces Pod Security restricted (its teams use no "
-                    f"host path), which would reject this pod: {'; '.join(found)}",
-                )
+                Problem(f"runs.{run.name}.securityContext", f"namespace {run.team.namespace!r} {why}: {'; '.join(found)}")
             )
     return problems
 

@@ -27,8 +27,8 @@ def config_path(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part.startswith(TAG_MARKER):
-            continue
+        elif part.startswith(TAG_MARKER) or part == "[key]":
+            continue  # a union's tag, or pydantic's marker of a bad mapping key: the key itself is the path
         else:
             path = child(path, part)
     return path
@@ -61,16 +61,37 @@ class ConfigError(Exception):
         return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
 
 
+# Pydantic's messages, by error type, in the words of a stack file.
+_MESSAGES = {
+    "extra_forbidden": "unknown key here (check its spelling and the config reference)",
+    "missing": "required key is missing",
+    "string_type": "must be text",
+    "string_too_short": "may not be empty",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping (key: value)",
+    "model_type": "must be a mapping (key: value)",
+    "model_attributes_type": "must be a mapping (key: value)",
+}
+
+
 def problems_from_validation(error: ValidationError, prefix: Loc = ()) -> list[Problem]:
-    """Turn pydantic's errors into problems with config paths."""
+    """Turn pydantic's errors into problems with config paths, in the user's words."""
     problems = []
     for detail in error.errors(include_url=False):
-        message = detail["msg"]
-        if detail["type"] == "extra_forbidden":
-            message = "unknown key here (check its spelling and the config reference)"
-        elif detail["type"] == "missing":
-            message = "required key is missing"
-        elif detail["type"] == "value_error":
-            message = message.removeprefix("Value error, ")
+        kind = detail["type"]
+        if kind in _MESSAGES:
+            message = _MESSAGES[kind]
+        elif kind == "literal_error":
+            message = f"must be {detail['ctx']['expected']}"
+        elif kind in ("value_error", "assertion_error"):
+            message = str(detail["ctx"]["error"])
+        else:
+            message = detail["msg"]
         problems.append(Problem(config_path([*prefix, *detail["loc"]]), message))
     return problems

@@ -26,6 +26,8 @@ class TeamAccess:
     outputs: tuple[str, ...]
     # Where the grants are written, for messages; empty for the implicit team.
     config_path: str = ""
+    # Runs outside a restricted namespace may go beyond Pod Security baseline.
+    allow_privileged: bool = False
 
     @property
     def service_account(self) -> str:
@@ -147,6 +149,18 @@ class RunPlan:
 
 
 @dataclass(frozen=True)
+class NfsVolumePlan:
+    """An NFS entry in one namespace: the PersistentVolume and claim the stack makes for it there."""
+
+    item: NamedEntry
+    namespace: str
+    path: str
+    """The directory of the export the volume mounts: the entry's, or its namespace's own below it."""
+    claim_name: str
+    volume_name: str
+
+
+@dataclass(frozen=True)
 class NamespacePlan:
     """One namespace: the teams whose runs go there and its Pod Security level."""
 
@@ -155,9 +169,13 @@ class NamespacePlan:
     teams: tuple[TeamAccess, ...]
     pod_security: str
     # NFS entries granted to a team here: each gets a PersistentVolume and claim.
-    nfs_entries: tuple[NamedEntry, ...]
+    nfs_volumes: tuple[NfsVolumePlan, ...]
     # Host-path entries granted here (what makes the namespace privileged).
     host_paths: tuple[NamedEntry, ...]
+
+    def claim_names(self) -> dict[tuple[str, str], str]:
+        """The claim of each NFS entry here, by (side, entry)."""
+        return {(volume.item.side, volume.item.name): volume.claim_name for volume in self.nfs_volumes}
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,17 @@ components.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import posixpath
+from collections import Counter, defaultdict
 from typing import Iterable, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
 from .config.stack import StackConfig
-from .errors import Problem
-from .model import NamedEntry, NamespacePlan, TeamAccess
-from .names import dns_label
+from .errors import Problem, child
+from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
+from .names import DNS_LABEL_MAX, digest, dns_label
+from .volumes import volume_name
 
 
 def granted_entries(persistence: Persistence, teams: Iterable[TeamAccess]) -> list[NamedEntry]:
@@ -27,17 +30,44 @@ def granted_entries(persistence: Persistence, teams: Iterable[TeamAccess]) -> li
     ]
 
 
-def persistent_volume_name(namespace: str, item: NamedEntry) -> str:
-    """A cluster-wide unique PersistentVolume name for an NFS entry in one namespace."""
-    # '.' cannot occur in a namespace, so the joined text is unambiguous and always digested.
-    return dns_label(f"{namespace}.{item.side}.{item.name}")
+def nfs_volume_plan(item: NamedEntry, namespace: str, own_directory: bool) -> NfsVolumePlan:
+    """The PersistentVolume and claim of an NFS entry in one namespace.
+
+    Their names carry a digest of everything Kubernetes will not change in place
+    (server, path, size, access, mount options): an edit of any of them makes a
+    new pair, which binds, instead of an update the API refuses or a claim left
+    Pending. `own_directory`: the namespace gets `<path>/<namespace>`, not the export itself.
+    """
+    entry = item.entry
+    assert isinstance(entry, NfsEntry)
+    path = posixpath.join(entry.nfs.path, namespace) if own_directory else entry.nfs.path
+    spec = digest(json.dumps([entry.nfs.server, path, entry.size, entry.read_only, list(entry.mount_options)]))
+    claim_stem = volume_name(item.side, item.name)[: DNS_LABEL_MAX - 10].rstrip("-")
+    return NfsVolumePlan(
+        item=item,
+        namespace=namespace,
+        path=path,
+        claim_name=f"{claim_stem}-{digest(json.dumps([item.side, item.name, spec]))}",
+        # '.' cannot occur in a namespace, so the joined text is unambiguous and always digested.
+        volume_name=dns_label(f"{namespace}.{item.side}.{item.name}.{spec}"),
+    )
 
 
 def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: list[Problem]) -> tuple[NamespacePlan, ...]:
-    """Group teams by namespace; a namespace is adopted or created, never both."""
+    """Group teams by namespace; a namespace is adopted or created, never both.
+
+    An NFS outputs entry granted in several namespaces gives each its own directory
+    of the export, so a team sees only its own runs' outputs.
+    """
     by_namespace: dict[str, list[TeamAccess]] = defaultdict(list)
     for team in teams:
         by_namespace[team.namespace].append(team)
+    granted_per_namespace = {
+        namespace: granted_entries(config.persistence, members) for namespace, members in by_namespace.items()
+    }
+    sharing = Counter(
+        (item.side, item.name) for granted in granted_per_namespace.values() for item in granted if item.side == "outputs"
+    )
     plans = []
     for namespace, members in sorted(by_namespace.items()):
         adopt_flags = {team.name: _adopts(config, team) for team in members}
@@ -50,19 +80,36 @@ def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: 
                     f"(existingNamespace is set for {adopting} only); set it the same for all",
                 )
             )
-        granted = granted_entries(config.persistence, members)
+        adopt = any(adopt_flags.values())
+        if namespace == "default" and not adopt:
+            problems.append(
+                Problem(
+                    _namespace_path(config, members[0]),
+                    "default is a namespace the cluster has already: set existingNamespace: true to adopt it, "
+                    "or give the runs a namespace of their own",
+                )
+            )
+        granted = granted_per_namespace[namespace]
         host_paths = tuple(item for item in granted if isinstance(item.entry, HostPathEntry))
         plans.append(
             NamespacePlan(
                 name=namespace,
-                adopt=any(adopt_flags.values()),
+                adopt=adopt,
                 teams=tuple(members),
                 pod_security="privileged" if host_paths else "restricted",
-                nfs_entries=tuple(item for item in granted if isinstance(item.entry, NfsEntry)),
+                nfs_volumes=tuple(
+                    nfs_volume_plan(item, namespace, own_directory=sharing[item.side, item.name] > 1)
+                    for item in granted
+                    if isinstance(item.entry, NfsEntry)
+                ),
                 host_paths=host_paths,
             )
         )
     return tuple(plans)
+
+
+def _namespace_path(config: StackConfig, team: TeamAccess) -> str:
+    return "namespace" if config.teams is None else child(team.config_path, "namespace")
 
 
 def _adopts(config: StackConfig, team: TeamAccess) -> bool:

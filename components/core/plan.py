@@ -1,4 +1,4 @@
-"""From a parsed stack config to a plan: every team's access and every run resolved.
+"""From a parsed stack config to a plan: every team's access, every namespace and every run resolved.
 
 Pure: every problem in the config is found here, all at once, before the
 Pulumi program registers anything.
@@ -10,33 +10,42 @@ from pathlib import Path
 from typing import Optional
 
 from ..conventions import is_reserved_env_name
-from .checks import restricted_problems, stack_warnings
+from .checks import pod_security_problems, stack_warnings
 from .config.catalog import catalog_problems
-from .config.polyaxonfile import load_polyaxonfile
+from .config.polyaxonfile import PolyaxonFile, load_polyaxonfile
 from .config.request import storage_request
-from .config.stack import Resources, Run, StackConfig
-from .errors import ConfigError, Problem
+from .config.stack import ParsedStack, Resources, Run, StackConfig
+from .errors import ConfigError, Problem, child
 from .model import RunPlan, RunSpec, StackPlan, TeamAccess
 from .namespaces import plan_namespaces
-from .resolve import resolve_storage
+from .resolve import NfsClaims, resolve_storage
+from .resources import ResourceLayer, effective_resources
 from .teams import run_team, team_access
 
+# Keys without which no run can be resolved: when one is refused, runs are checked on their own only.
+RESOLUTION_KEYS = frozenset({"persistence", "teams", "namespace", "existingNamespace"})
 
-def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
+
+def plan_stack(parsed: ParsedStack, base_dir: Path) -> StackPlan:
     """Resolve every run; raises ConfigError listing every problem found.
 
-    `base_dir` is where relative `polyaxonfile` paths start (the project directory).
+    `base_dir` is the project directory: relative `polyaxonfile` paths start
+    there, and may not leave it.
     """
-    problems: list[Problem] = []
+    config = parsed.config
+    problems: list[Problem] = list(parsed.problems)
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
     runs = []
+    # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
+    resolve = not parsed.refused & RESOLUTION_KEYS
+    claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
     for name, run in sorted(config.runs.items()):
         try:
-            runs.append(plan_run(config, teams, name, run, f"runs.{name}", base_dir))
+            runs.append(plan_run(config, teams, claims, name, run, f"runs.{name}", base_dir, resolve=resolve))
         except ConfigError as error:
             problems.extend(error.problems)
-    problems.extend(restricted_problems(namespaces, runs))
+    problems.extend(pod_security_problems(namespaces, runs))
     if problems:
         raise ConfigError(problems)
     return StackPlan(
@@ -48,13 +57,21 @@ def plan_stack(config: StackConfig, base_dir: Path) -> StackPlan:
     )
 
 
-def checked_teams(config: StackConfig) -> dict[Optional[str], TeamAccess]:
-    """Each team's access, once the catalog and teams are sound; raises ConfigError."""
+def plan_polyaxonfile_run(config: StackConfig, team: Optional[str], name: str, path: Path) -> RunPlan:
+    """The run of one Polyaxon file (the `job` command) against a sound stack config; raises ConfigError."""
     problems: list[Problem] = []
     teams = _check_catalog_and_teams(config, problems)
+    namespaces = plan_namespaces(config, list(teams.values()), problems)
     if problems:
         raise ConfigError(problems)
-    return teams
+    run = Run.model_validate({"team": team})
+    polyaxonfile = load_polyaxonfile(path)
+    claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
+    plan = plan_run(config, teams, claims, name, run, name, path.parent, polyaxonfile)
+    problems.extend(pod_security_problems(namespaces, [plan]))
+    if problems:
+        raise ConfigError(problems)
+    return plan
 
 
 def _check_catalog_and_teams(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:
@@ -66,14 +83,23 @@ def _check_catalog_and_teams(config: StackConfig, problems: list[Problem]) -> di
 def plan_run(
     config: StackConfig,
     teams: dict[Optional[str], TeamAccess],
+    claims: dict[str, NfsClaims],
     name: str,
     run: Run,
     path: str,
     base_dir: Path,
+    polyaxonfile: Optional[PolyaxonFile] = None,
+    resolve: bool = True,
 ) -> RunPlan:
-    """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError."""
+    """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError.
+
+    `claims`: the NFS claims of each namespace. `polyaxonfile`: the run's file,
+    already loaded (the `job` command); otherwise the run's `polyaxonfile`, if
+    any, is read from `base_dir`. Without `resolve`, only what the run holds on
+    its own is checked, and it always raises.
+    """
     problems: list[Problem] = []
-    team = run_team(teams, run.team, f"{path}.team", problems)
+    team = run_team(teams, run.team, f"{path}.team", problems) if resolve else None
     image, command, request = run.image, run.command, None
     try:
         request = storage_request(run, path)
@@ -82,7 +108,8 @@ def plan_run(
                 raise ConfigError(
                     [Problem(path, "gives a storage request and a polyaxonfile; keep the request in one place")]
                 )
-            polyaxonfile = load_polyaxonfile(base_dir / run.polyaxonfile)
+            polyaxonfile = load_polyaxonfile(_inside(base_dir, run.polyaxonfile, child(path, "polyaxonfile")))
+        if polyaxonfile is not None:
             request = polyaxonfile.request
             image = image or polyaxonfile.image
             command = command or polyaxonfile.command
@@ -97,16 +124,19 @@ def plan_run(
         for variable in run.env
         if is_reserved_env_name(variable)
     )
+    resources, resource_problems = effective_resources(
+        [_layer(child(path, "resources"), run.resources), _layer("defaultResources", config.defaultResources)]
+    )
+    problems.extend(resource_problems)
 
     mounts = None
-    if team is not None and request is not None:
+    if resolve and team is not None and request is not None:
         try:
-            mounts = resolve_storage(config.persistence, team, name, request, path)
+            mounts = resolve_storage(config.persistence, team, name, request, path, claims.get(team.namespace, {}))
         except ConfigError as error:
             problems.extend(error.problems)
     if problems or mounts is None or team is None or image is None:
         raise ConfigError(problems)
-    resources = (run.resources or Resources()).over(config.defaultResources)
     spec = RunSpec(
         name=name,
         team=team.name,
@@ -114,11 +144,7 @@ def plan_run(
         command=None if command is None else tuple(command),
         args=None if run.args is None else tuple(run.args),
         env=dict(run.env),
-        resources={
-            kind: {resource: str(value) for resource, value in getattr(resources, kind).items()}
-            for kind in ("requests", "limits")
-            if getattr(resources, kind)
-        },
+        resources=resources,
         security_context=run.securityContext.model_dump(exclude_none=True) if run.securityContext else {},
         image_pull_policy=run.imagePullPolicy,
         automount_service_account_token=run.automountServiceAccountToken,
@@ -126,3 +152,20 @@ def plan_run(
     )
     data, outputs = mounts
     return RunPlan(spec=spec, team=team, data=data, outputs=outputs)
+
+
+def _layer(path: str, resources: Optional[Resources]) -> ResourceLayer:
+    resources = resources or Resources()
+    return ResourceLayer(path, resources.requests, resources.limits)
+
+
+def _inside(base_dir: Path, relative: str, path: str) -> Path:
+    """A file the stack names, which must be inside the project directory."""
+    base = base_dir.resolve()
+    resolved = (base / relative).resolve()
+    if not resolved.is_relative_to(base):
+        raise ConfigError(
+            [Problem(path, f"must name a file inside the project directory ({base}), relative to it")]
+        )
+    return resolved
+

@@ -6,23 +6,21 @@ Pure functions over the config models. What those mounts put into the pod is
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from .config.catalog import BucketEntry, Entry, ExistingClaimEntry, HostPathEntry, NfsEntry, Persistence, Side, entry_path
 from .config.request import StorageRequest
 from .errors import ConfigError, Problem, child
 from .model import Mount, NamedEntry, TeamAccess
 from .names import digest
-from .volumes import merged_node_selector, volume_name
+from .volumes import merged_node_selector
+
+NfsClaims = Mapping[tuple[str, str], str]
+"""The claim the stack makes for each NFS entry in a namespace, by (side, entry)."""
 
 
-def nfs_claim_name(side: Side, name: str) -> str:
-    """The claim the stack makes for an NFS entry, in each namespace granted it."""
-    return volume_name(side, name)
-
-
-def mount_of(item: NamedEntry) -> Mount:
-    """How a run mounts a catalog entry."""
+def mount_of(item: NamedEntry, nfs_claims: NfsClaims) -> Mount:
+    """How a run mounts a catalog entry (NFS entries: through the claim of the run's namespace)."""
     entry = item.entry
     common = {"side": item.side, "name": item.name, "read_only": entry.read_only}
     if isinstance(entry, HostPathEntry):
@@ -33,7 +31,7 @@ def mount_of(item: NamedEntry) -> Mount:
         return Mount(**common, mount_path=entry.mount_path, claim_name=entry.existing_claim)
     if isinstance(entry, NfsEntry):
         # Mounted through its claim: allowed under the restricted Pod Security level (an inline nfs: volume is not).
-        return Mount(**common, mount_path=entry.mount_path, claim_name=nfs_claim_name(item.side, item.name))
+        return Mount(**common, mount_path=entry.mount_path, claim_name=nfs_claims[item.side, item.name])
     assert isinstance(entry, BucketEntry)
     return Mount(**common, store=entry.store, bucket=entry.bucket, secret=entry.secret, secret_key=entry.secret_key)
 
@@ -44,12 +42,13 @@ def resolve_storage(
     run_name: str,
     request: StorageRequest,
     run_path: str,
+    nfs_claims: NfsClaims,
 ) -> tuple[tuple[Mount, ...], Mount]:
     """The data mounts and the outputs mount of a run; raises ConfigError with every problem found."""
     problems: list[Problem] = []
     data = _pick_data(persistence, team, request, problems)
     outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems)
-    mounts = [mount_of(item) for item in ([*data, outputs] if outputs else data)]
+    mounts = [mount_of(item, nfs_claims) for item in ([*data, outputs] if outputs else data)]
     problems.extend(_node_selector_problems(mounts, run_path))
     if problems or outputs is None:
         raise ConfigError(problems)

@@ -35,6 +35,11 @@ NON_ROOT_POD_SECURITY_CONTEXT: dict[str, Any] = {
 }
 # The only capability Pod Security `restricted` lets a container add.
 RESTRICTED_ADDABLE_CAPABILITIES = {"NET_BIND_SERVICE"}
+# The capabilities Pod Security `baseline` lets a container add (the runtimes' defaults).
+BASELINE_ADDABLE_CAPABILITIES = {
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+}  # fmt: skip
 
 
 def container_security_context(override: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,6 +86,19 @@ def restricted_violations(container: dict[str, Any], pod: dict[str, Any]) -> lis
         found.append(f"capabilities.add {sorted(added)} (only NET_BIND_SERVICE is allowed)")
     if (effective.get("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
         found.append("seccompProfile must be RuntimeDefault or Localhost")
+    return found
+
+
+def baseline_violations(container: dict[str, Any], pod: dict[str, Any]) -> list[str]:
+    """What Pod Security `baseline` would reject in a container's effective settings (the fields a run can set)."""
+    found = []
+    if container.get("privileged"):
+        found.append("privileged: true")
+    added = set((container.get("capabilities") or {}).get("add") or []) - BASELINE_ADDABLE_CAPABILITIES
+    if added:
+        found.append(f"capabilities.add {sorted(added)} (beyond the runtimes' defaults)")
+    if any((context.get("seccompProfile") or {}).get("type") == "Unconfined" for context in (pod, container)):
+        found.append("seccompProfile Unconfined")
     return found
 
 

@@ -16,12 +16,18 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     if config.teams is None:
         namespace = config.namespace
         everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}
-        return {None: TeamAccess(namespace, namespace, everything["data"], everything["outputs"])}
+        return {
+            None: TeamAccess(
+                namespace, namespace, everything["data"], everything["outputs"], allow_privileged=config.allowPrivileged
+            )
+        }
     access: dict[Optional[str], TeamAccess] = {}
     for name, team in sorted(config.teams.items()):
         path = f"teams.{name}"
         grants = {side: _granted(persistence, side, getattr(team, side), f"{path}.{side}", problems) for side in SIDES}
-        access[name] = TeamAccess(name, team.namespace, grants["data"], grants["outputs"], path)
+        access[name] = TeamAccess(
+            name, team.namespace, grants["data"], grants["outputs"], path, allow_privileged=team.allowPrivileged
+        )
     return access
 
 

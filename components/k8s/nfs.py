@@ -34,7 +34,8 @@ class NfsStorage(pulumi.ComponentResource):
     Static binding: `storageClassName: ""` on both sides, the volume's
     `claimRef` and the claim's `volumeName`; reclaim policy Retain, so deleting
     the claim never deletes data. Runs mount the claim, which Pod Security
-    `restricted` admits (an inline `nfs:` volume it does not).
+    `restricted` admits (an inline `nfs:` volume it does not). Both outlive the
+    component: removing it leaves them in the cluster, bound, to delete by hand.
     """
 
     claim_name: pulumi.Output[str]
@@ -61,7 +62,7 @@ class NfsStorage(pulumi.ComponentResource):
                 ),
                 claim_ref=kubernetes.core.v1.ObjectReferenceArgs(namespace=args["namespace"], name=args["claim_name"]),
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         claim = kubernetes.core.v1.PersistentVolumeClaim(
             f"{name}-claim",
@@ -74,7 +75,7 @@ class NfsStorage(pulumi.ComponentResource):
                 volume_name=volume.metadata.name,  # type: ignore[attr-defined]
                 resources=kubernetes.core.v1.VolumeResourceRequirementsArgs(requests={"storage": args["size"]}),
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         self.claim_name = claim.metadata.name  # type: ignore[attr-defined]
         self.volume_name = volume.metadata.name  # type: ignore[attr-defined]

@@ -27,6 +27,9 @@ class TeamNamespaceArgs(TypedDict):
 class TeamNamespace(pulumi.ComponentResource):
     """A namespace for training runs: Pod Security labels, a ServiceAccount per team without an
     API token, and a NetworkPolicy denying ingress to the runs' pods.
+
+    A namespace it creates outlives it: removing the component (or switching to
+    `existing`) leaves the namespace and everything in it, never deletes them.
     """
 
     namespace: pulumi.Output[str]
@@ -54,7 +57,9 @@ class TeamNamespace(pulumi.ComponentResource):
                 metadata=kubernetes.meta.v1.ObjectMetaArgs(
                     name=args["namespace"], labels={MANAGED_BY_LABEL: MANAGED_BY, **labels}
                 ),
-                opts=child,
+                # Deleting a namespace deletes everything in it: a rename, a removed team or
+                # `pulumi destroy` leaves it to be deleted by hand, on purpose.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
         self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
         accounts = {}

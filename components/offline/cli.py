@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from ..conventions import REDACTED
 from ..core.errors import ConfigError
 from .project import PROJECT_ENV, Project, find_project_dir
 
@@ -56,6 +57,7 @@ def _render(project: Project, target: str, resources: bool) -> str:
     except pulumi.RunError as error:
         # The program's config problems, reported as `pulumi preview` reports them.
         raise _Reported(str(error)) from None
+    _note_secrets(rendering.secrets)
     for warning in rendering.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not resources:
@@ -69,17 +71,32 @@ def _render(project: Project, target: str, resources: bool) -> str:
 
 
 def _job(project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str]) -> str:
-    from ..core.config.stack import Run, namespace_values, parse_stack_config
+    from ..core.config.fields import identifier
+    from ..core.config.stack import namespace_values, parse_stack_config
+    from ..core.errors import Problem
     from ..core.job import planned_job
-    from ..core.plan import checked_teams, plan_run
+    from ..core.plan import plan_polyaxonfile_run
     from ..core.yaml_io import to_yaml
 
-    config = parse_stack_config(namespace_values(project.stack_config(project.stack_file(target)), project.name))
-    teams = checked_teams(config)
     path = Path(polyaxonfile).resolve()
     run_name = name or path.stem
-    run = Run.model_validate({"team": team, "polyaxonfile": str(path)})
-    return to_yaml([planned_job(plan_run(config, teams, run_name, run, run_name, project.directory))])
+    try:
+        identifier(run_name)
+    except ValueError as error:
+        raise ConfigError([Problem("--name" if name else str(path), str(error))]) from None
+    stack = project.stack_config(project.stack_file(target))
+    _note_secrets(stack.secrets)
+    config = parse_stack_config(namespace_values(stack.values, project.name))
+    return to_yaml([planned_job(plan_polyaxonfile_run(config, team, run_name, path))])
+
+
+def _note_secrets(secrets: tuple[str, ...]) -> None:
+    for secret in secrets:
+        print(
+            f"note: {secret} is a secret (secure:) only the Pulumi CLI can decrypt: it stands as {REDACTED} here, "
+            "and so does what is made of it",
+            file=sys.stderr,
+        )
 
 
 class _Reported(Exception):

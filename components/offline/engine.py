@@ -26,7 +26,8 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-REDACTED = "<redacted>"
+from ..conventions import REDACTED
+
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 T = TypeVar("T")
 

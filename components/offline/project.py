@@ -13,8 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
+from ..conventions import REDACTED
 from ..core.config.stack import config_block
-from ..core.errors import ConfigError, Problem
+from ..core.errors import ConfigError, Problem, child
 from ..core.yaml_io import load_yaml
 
 PROJECT_FILE = "Pulumi.yaml"
@@ -96,7 +97,40 @@ class Project:
             ]
         )
 
-    def stack_config(self, path: Path) -> dict[str, Any]:
-        """A stack config file's values by full key (`namespace:key`), over the project's declared defaults."""
+    def stack_config(self, path: Path) -> "StackFile":
+        """A stack config file's values by full key (`namespace:key`), over the project's declared defaults.
+
+        A `secure:` value is ciphertext only the Pulumi CLI can decrypt: it stands
+        as REDACTED, and its key is handed over as a secret, as the CLI hands it.
+        """
         defaults = {f"{self.name}:{key}": value for key, value in self.defaults().items()}
-        return {**defaults, **config_block(load_yaml(path, "stack config file"), str(path))}
+        values = {**defaults, **config_block(load_yaml(path, "stack config file"), str(path))}
+        secrets: list[str] = []
+        return StackFile(
+            values={key: _stand_in_secrets(value, key, secrets) for key, value in values.items()},
+            secrets=tuple(secrets),
+        )
+
+
+@dataclass(frozen=True)
+class StackFile:
+    values: dict[str, Any]
+    """Full key -> value, each `secure:` value replaced by REDACTED."""
+    secrets: tuple[str, ...]
+    """Where the `secure:` values were, as config paths (`polyaxon-storage:runs.train.env.TOKEN`)."""
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """The full keys holding a secret anywhere in their value."""
+        return sorted({path.partition(".")[0].partition("[")[0] for path in self.secrets})
+
+
+def _stand_in_secrets(value: Any, path: str, found: list[str]) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        found.append(path)
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: _stand_in_secrets(item, child(path, str(key)), found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stand_in_secrets(item, f"{path}[{index}]", found) for index, item in enumerate(value)]
+    return value

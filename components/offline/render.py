@@ -17,6 +17,8 @@ class Rendering:
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     """What the program logged as warnings, in order."""
+    secrets: tuple[str, ...] = ()
+    """Where the stack file holds `secure:` values: they stand as REDACTED."""
 
     def kubernetes_objects(self) -> list[dict[str, Any]]:
         """Every Kubernetes object the program registered, as a manifest."""
@@ -54,8 +56,9 @@ def render(project: Project, path: Path) -> Rendering:
     # Deferred: `job` and the CLI's error paths need none of the components' imports.
     from ..program import main
 
-    mock = engine.start(project.name, stack_name(path), project.stack_config(path))
-    rendering = Rendering(stack=stack_name(path), warnings=mock.warnings)
+    stack = project.stack_config(path)
+    mock = engine.start(project.name, stack_name(path), stack.values, stack.secret_keys)
+    rendering = Rendering(stack=stack_name(path), warnings=mock.warnings, secrets=stack.secrets)
 
     def program() -> None:
         components = main(project.directory)

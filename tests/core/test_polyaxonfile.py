@@ -153,7 +153,7 @@ def test_missing_file_is_an_error(tmp_path):
         pytest.param({"persistence": {"outputs": "outputs1"}, "artifact_refs": ["outputs1"]}, "", ["both"], id="both-spellings-outputs"),
         pytest.param({"outputs_refs": ["o"], "artifact_refs": ["o"]}, "environment.artifact_refs", ["outputs_refs"], id="outputs-and-artifact-refs"),
         pytest.param({"data_refs": "data1"}, "environment.data_refs", ["list"], id="data_refs-string"),
-        pytest.param({"persistence": {"outputs": ["outputs1"]}}, "environment.persistence.outputs", ["string"], id="outputs-list"),
+        pytest.param({"persistence": {"outputs": ["outputs1"]}}, "environment.persistence.outputs", ["text"], id="outputs-list"),
         pytest.param({"persistence": {"data": ["data1"], "outputz": "o"}}, "environment.persistence.outputz", ["unknown key"], id="typo"),
         pytest.param("gpu", "environment", [], id="environment-string"),
     ],

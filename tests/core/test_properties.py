@@ -84,6 +84,8 @@ identifiers = st.one_of(
 
 #: Claim and secret names (DNS-1123 subdomains).
 object_names = st.lists(dns_labels, min_size=1, max_size=2).map(".".join)
+#: Namespaces a stack may create: not Kubernetes' own, which it refuses.
+namespaces = dns_labels.filter(lambda name: name not in ("default", "kube-system", "kube-public", "kube-node-lease"))
 
 #: One directory name in a mountPath or bucket path ('.' and '..' excluded: they normalise away).
 path_segments = st.one_of(st.text(alphabet=LOWER_ALNUM + "-_.", min_size=1, max_size=8), odd_texts).filter(
@@ -201,7 +203,7 @@ def grants(names: list[str]) -> st.SearchStrategy[Any]:
 @st.composite
 def team_configs(draw, catalog: Catalog) -> dict[str, Any]:
     """A team whose outputs grant includes at least one writable entry."""
-    team: dict[str, Any] = {"namespace": draw(dns_labels)}
+    team: dict[str, Any] = {"namespace": draw(namespaces)}
     data = draw(grants(catalog.names("data")))
     if data is not None:
         team["data"] = data
@@ -331,7 +333,7 @@ class Scenario:
 def scenarios(draw) -> Scenario:
     catalog = draw(catalogs())
     teams = draw(st.none() | st.dictionaries(identifiers, team_configs(catalog), min_size=1, max_size=2))
-    namespace = draw(st.none() | dns_labels) if teams is None else None  # §4: namespace only without teams
+    namespace = draw(st.none() | namespaces) if teams is None else None  # §4: namespace only without teams
     runs = []
     for name in draw(st.lists(identifiers, min_size=1, max_size=2, unique=True)):
         team = None if teams is None else draw(st.sampled_from(sorted(teams)))

@@ -785,7 +785,7 @@ def test_run_and_team_names_must_be_path_safe(name):
     [
         (stack(data={"data_2": host("data/2", "/srv/h")}), "persistence.data.data_2.mountPath", "absolute"),
         (one_run(persistence={"outputs": "nope"}), "runs.train.persistence.outputs", "unknown"),
-        (one_run(environment={"data_refs": ["data1", 7]}), "runs.train.environment.data_refs[1]", "string"),
+        (one_run(environment={"data_refs": ["data1", {"x": 1}]}), "runs.train.environment.data_refs[1]", "text"),
     ],
 )
 def test_errors_name_their_config_path(config, path, word):
@@ -818,7 +818,7 @@ def test_catalog_and_run_problems_are_reported_at_once():
 def test_parse_problems_from_catalog_and_runs_are_reported_at_once():
     config = stack(
         data={"d": host("/d", existingclaim="x")},
-        runs={"x": run(data_ref=["d"]), "y": run(image=3)},
+        runs={"x": run(data_ref=["d"]), "y": run(image=["not", "text"])},
     )
     found = problems(config)
     for path in ["persistence.data.d.existingclaim", "runs.x.data_ref", "runs.y.image"]:
@@ -889,7 +889,7 @@ def test_resources_are_passed_through_as_strings():
     resources = {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": 2.5, "nvidia.com/gpu": 1}}
     main = pod(one_run(resources=resources))["containers"][0]
     assert main["resources"] == {
-        "requests": {"cpu": "1", "memory": "1Gi"},
+        "requests": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "1"},
         "limits": {"cpu": "2.5", "nvidia.com/gpu": "1"},
     }
 

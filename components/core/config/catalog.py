@@ -7,23 +7,15 @@ unknown keys and keys of another kind are errors, never silently ignored.
 
 from __future__ import annotations
 
-import posixpath
-import re
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-)
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, field_validator
 from pydantic_core import PydanticCustomError
 
-from ...conventions import ALWAYS_WRITABLE_HOST_PATH, host_path_writable_allowed
+from ...conventions import ALWAYS_WRITABLE_HOST_PATH, host_path_writable_allowed, path_within
 from ..errors import TAG_MARKER, Problem
+from ..resources import parse_quantity
+from .fields import AbsolutePath, CliText, MountPath, ObjectName, Quantity, Strict
 
 Side = Literal["data", "outputs"]
 SIDES: tuple[Side, ...] = ("data", "outputs")
@@ -34,42 +26,30 @@ BUCKET_SCHEMES: dict[str, tuple[str, ...]] = {
     "s3": ("s3://",),
     "azure": ("wasbs://", "wasb://"),
 }
-# Kubernetes resource names such as claim names are DNS-1123 subdomains.
-DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Where a container keeps what it runs on: no volume is mounted over them, no writable host path
+# is, holds or lies under them.
+SYSTEM_LOCATIONS = ("/etc", "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/kubelet")
+# What no host path may show a run, even read-only: the node's kernel and devices, the kubelet's
+# credentials, and the container runtime, whose socket is control of every container on the node.
+NODE_CONTROL = (
+    "/proc",
+    "/sys",
+    "/dev",
+    "/var/lib/kubelet",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/containerd",
+    "/run/containerd",
+    "/var/run/crio",
+    "/run/crio",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+)
 
 
-class Strict(BaseModel):
-    """Base of every config model: unknown keys and loose types are errors."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
-
-
-def _mount_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} is not absolute; write it as /{value.lstrip('./')}")
-    normalised = posixpath.normpath(re.sub("/+", "/", value))
-    if normalised == "/":
-        raise ValueError("may not be / (it would hide the container's own filesystem)")
-    return normalised
-
-
-def _absolute(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"{value!r} is not an absolute path")
-    return value
-
-
-def _dns_subdomain(value: str) -> str:
-    if not DNS_SUBDOMAIN.fullmatch(value) or len(value) > 253:
-        raise ValueError(
-            f"{value!r} is not a valid Kubernetes object name (lowercase letters, digits, '-' and '.')"
-        )
-    return value
-
-
-MountPath = Annotated[str, AfterValidator(_mount_path)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute)]
-ObjectName = Annotated[str, AfterValidator(_dns_subdomain)]
+def overlaps(path: str, location: str) -> bool:
+    """`path` is `location`, lies under it, or holds it."""
+    return path_within(path, location) or path_within(location, path)
 
 
 class EntryBase(Strict):
@@ -105,7 +85,7 @@ class ExistingClaimEntry(VolumeEntry):
 
 
 class NfsExport(Strict):
-    server: str = Field(min_length=1, description="NFS server address or host name.")
+    server: CliText = Field(min_length=1, description="NFS server address or host name.")
     path: AbsolutePath = Field(description="Exported directory.")
 
 
@@ -115,12 +95,19 @@ DEFAULT_NFS_MOUNT_OPTIONS = ("nfsvers=4.1", "hard")
 class NfsEntry(VolumeEntry):
     kind: Literal["nfs"] = Field("nfs", exclude=True)
     nfs: NfsExport
-    size: str = Field(pattern=r"^[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$", description="Capacity, such as 500Gi.")
-    mount_options: list[str] = Field(
+    size: Quantity = Field(description="Capacity, such as 500Gi.")
+    mount_options: list[CliText] = Field(
         default_factory=lambda: list(DEFAULT_NFS_MOUNT_OPTIONS),
         alias="mountOptions",
         description="NFS mount options of the PersistentVolume.",
     )
+
+    @field_validator("size")
+    @classmethod
+    def _some_storage(cls, size: str) -> str:
+        if parse_quantity(size) == 0:
+            raise ValueError("must be more than 0, such as 500Gi")
+        return size
 
 
 class BucketEntry(EntryBase):
@@ -216,30 +203,10 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
     mount_owners: dict[str, str] = {}
     defaults = []
     for side, name, entry in persistence.entries():
-        if (
-            isinstance(entry, HostPathEntry)
-            and not entry.read_only
-            and not host_path_writable_allowed(entry.host_path, writable_host_paths)
-        ):
-            problems.append(
-                Problem(
-                    entry_path(side, name, "hostPath"),
-                    f"{entry.host_path} would be mounted writable, and only host paths under "
-                    f"{ALWAYS_WRITABLE_HOST_PATH} or allowedWritableHostPaths may be (the policy pack's "
-                    "no-writable-host-path rule): set readOnly: true, or add the path to allowedWritableHostPaths "
-                    "and to the pack's config",
-                )
-            )
+        if isinstance(entry, HostPathEntry):
+            problems.extend(_host_path_problems(side, name, entry, writable_host_paths))
         if isinstance(entry, VolumeEntry):
-            owner = mount_owners.setdefault(entry.mount_path, entry_path(side, name))
-            if owner != entry_path(side, name):
-                problems.append(
-                    Problem(
-                        entry_path(side, name, "mountPath"),
-                        f"{entry.mount_path} is already the mountPath of {owner}; "
-                        "every entry needs its own, since a run mounts data and outputs together",
-                    )
-                )
+            problems.extend(_mount_path_problems(side, name, entry, mount_owners))
         if entry.default:
             if side == "data":
                 problems.append(
@@ -261,6 +228,63 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
             Problem("persistence.outputs", f"more than one entry is marked default: {', '.join(defaults)}; keep one")
         )
     return problems
+
+
+def system_location_problem(path: str) -> Optional[str]:
+    """Why a host path may not be mounted writable however the stack allows it, if it may not."""
+    location = next((location for location in SYSTEM_LOCATIONS + NODE_CONTROL if overlaps(path, location)), None)
+    if location is None:
+        return None
+    where = "is" if path == location else ("lies under" if path_within(path, location) else "holds")
+    return f"{path} {where} {location}, where the node keeps what it runs on"
+
+
+def _host_path_problems(side: Side, name: str, entry: HostPathEntry, writable_host_paths: tuple[str, ...]) -> list[Problem]:
+    path = entry_path(side, name, "hostPath")
+    control = next((location for location in NODE_CONTROL if overlaps(entry.host_path, location)), None)
+    if control is not None:
+        return [
+            Problem(
+                path,
+                f"{entry.host_path} would show the run {control}: the node's kernel, devices, kubelet or container "
+                "runtime, even read-only; mount the data from elsewhere",
+            )
+        ]
+    if entry.read_only:
+        return []
+    system = system_location_problem(entry.host_path)
+    if system is not None:
+        return [Problem(path, f"{system}: it may not be mounted writable; set readOnly: true or choose another path")]
+    if not host_path_writable_allowed(entry.host_path, writable_host_paths):
+        return [
+            Problem(
+                path,
+                f"{entry.host_path} would be mounted writable, and only host paths under "
+                f"{ALWAYS_WRITABLE_HOST_PATH} or allowedWritableHostPaths may be (the policy pack's "
+                "no-writable-host-path rule): set readOnly: true, or add the path to allowedWritableHostPaths "
+                "and to the pack's config",
+            )
+        ]
+    return []
+
+
+def _mount_path_problems(side: Side, name: str, entry: VolumeEntry, owners: dict[str, str]) -> list[Problem]:
+    path = entry_path(side, name, "mountPath")
+    system = next((location for location in SYSTEM_LOCATIONS if path_within(entry.mount_path, location)), None)
+    if system is not None:
+        return [
+            Problem(path, f"{entry.mount_path} would cover the container's {system}; mount the volume elsewhere, such as /data")
+        ]
+    owner = owners.setdefault(entry.mount_path, entry_path(side, name))
+    if owner != entry_path(side, name):
+        return [
+            Problem(
+                path,
+                f"{entry.mount_path} is already the mountPath of {owner}; "
+                "every entry needs its own, since a run mounts data and outputs together",
+            )
+        ]
+    return []
 
 
 def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:

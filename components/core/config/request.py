@@ -13,23 +13,23 @@ from typing import Any, Optional
 from pydantic import Field
 
 from ..errors import ConfigError, Problem, child
-from .catalog import Strict
+from .fields import CliText, Strict
 
 
 class PersistenceRequest(Strict):
     """The v0.4 spelling."""
 
-    data: Optional[list[str]] = Field(None, description="Data entries to mount, in this order.")
-    outputs: Optional[str] = Field(None, description="The outputs entry to mount.")
+    data: Optional[list[CliText]] = Field(None, description="Data entries to mount, in this order.")
+    outputs: Optional[CliText] = Field(None, description="The outputs entry to mount.")
 
 
 class RefsRequest(Strict):
     """The v0.5 spelling, and the place both spellings may sit in."""
 
     persistence: Optional[PersistenceRequest] = None
-    data_refs: Optional[list[str]] = Field(None, description="Data entries to mount, in this order.")
-    outputs_refs: Optional[list[str]] = Field(None, description="Exactly one outputs entry.")
-    artifact_refs: Optional[list[str]] = Field(None, description="Same as outputs_refs.")
+    data_refs: Optional[list[CliText]] = Field(None, description="Data entries to mount, in this order.")
+    outputs_refs: Optional[list[CliText]] = Field(None, description="Exactly one outputs entry.")
+    artifact_refs: Optional[list[CliText]] = Field(None, description="Same as outputs_refs.")
 
 
 class RequestFields(RefsRequest):

@@ -1,40 +1,35 @@
-"""The stack config (namespace `polyaxon-storage:`), parsed once into typed models."""
+"""The stack config (the project's namespace: `polyaxon-storage:`), parsed once into typed models.
+
+Each top-level key, and each run, is validated on its own, so one mistake does
+not hide the others: the checks across entries, teams and runs run on every
+part that is sound, and every problem is reported at once.
+"""
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Annotated, Any, Literal, Mapping, Optional, Union
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Optional
 
-from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import Field, ValidationError
 
-from ..errors import ConfigError, Problem, problems_from_validation
-from ..names import DNS_LABEL, ENV_NAME
-from .catalog import AbsolutePath, Persistence, Strict
+from ..errors import ConfigError, Problem, child, problems_from_validation
+from .catalog import Persistence, system_location_problem
+from .fields import (
+    AbsolutePath,
+    CliText,
+    EnvName,
+    Grant,
+    ImageReference,
+    NamespaceName,
+    Quantity,
+    ResourceName,
+    Strict,
+    identifier,
+)
 from .request import RequestFields
 
 DEFAULT_NAMESPACE = "polyaxon"
 DEFAULT_INIT_IMAGE = "busybox:1.37.0"
-# Team and run names appear in paths and labels: keep them path-safe.
-IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def _namespace(value: str) -> str:
-    if not DNS_LABEL.fullmatch(value) or len(value) > 63:
-        raise ValueError(f"{value!r} is not a valid namespace name (lowercase letters, digits and '-', at most 63)")
-    return value
-
-
-def _env_name(value: str) -> str:
-    if not ENV_NAME.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
-    return value
-
-
-NamespaceName = Annotated[str, AfterValidator(_namespace)]
-EnvName = Annotated[str, AfterValidator(_env_name)]
-Quantity = Union[StrictStr, StrictInt, StrictFloat]
-Grant = Union[Literal["*"], list[str]]
 
 
 class Team(Strict):
@@ -44,13 +39,16 @@ class Team(Strict):
     )
     data: Grant = Field(default_factory=list, description='Data entries the team may use, or "*".')
     outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
+    allowPrivileged: bool = Field(
+        False, description="Let runs outside restricted namespaces go beyond Pod Security baseline."
+    )
 
 
 class Cluster(Strict):
     """What the stack knows of the cluster's nodes (for host-path warnings)."""
 
     multiNode: bool = Field(False, description="The cluster has more than one node.")
-    nodePools: list[str] = Field(default_factory=list, description="Names of the cluster's node pools.")
+    nodePools: list[CliText] = Field(default_factory=list, description="Names of the cluster's node pools.")
 
     @property
     def is_multi_node(self) -> bool:
@@ -58,24 +56,18 @@ class Cluster(Strict):
 
 
 class Resources(Strict):
-    requests: dict[str, Quantity] = Field(default_factory=dict)
-    limits: dict[str, Quantity] = Field(default_factory=dict)
-
-    def over(self, default: Optional["Resources"]) -> "Resources":
-        """These resources, each missing one taken from `default`."""
-        if default is None:
-            return self
-        return Resources(requests={**default.requests, **self.requests}, limits={**default.limits, **self.limits})
+    requests: dict[ResourceName, Quantity] = Field(default_factory=dict)
+    limits: dict[ResourceName, Quantity] = Field(default_factory=dict)
 
 
 class Capabilities(Strict):
-    add: Optional[list[str]] = None
-    drop: Optional[list[str]] = None
+    add: Optional[list[CliText]] = None
+    drop: Optional[list[CliText]] = None
 
 
 class SeccompProfile(Strict):
     type: Literal["RuntimeDefault", "Localhost", "Unconfined"]
-    localhostProfile: Optional[str] = None
+    localhostProfile: Optional[CliText] = None
 
 
 class SecurityContext(Strict):
@@ -92,11 +84,11 @@ class SecurityContext(Strict):
 
 
 class Run(RequestFields):
-    team: Optional[str] = Field(None, description="The team the run belongs to (required with teams).")
-    image: Optional[str] = Field(None, min_length=1, description="Container image.")
-    command: Optional[list[str]] = Field(None, description="Container entrypoint.")
-    args: Optional[list[str]] = Field(None, description="Arguments to the entrypoint.")
-    env: dict[EnvName, str] = Field(default_factory=dict, description="Extra environment variables.")
+    team: Optional[CliText] = Field(None, description="The team the run belongs to (required with teams).")
+    image: Optional[ImageReference] = Field(None, description="Container image.")
+    command: Optional[list[CliText]] = Field(None, description="Container entrypoint.")
+    args: Optional[list[CliText]] = Field(None, description="Arguments to the entrypoint.")
+    env: dict[EnvName, CliText] = Field(default_factory=dict, description="Extra environment variables.")
     resources: Optional[Resources] = Field(None, description="Requests and limits, over defaultResources.")
     securityContext: Optional[SecurityContext] = Field(
         None, description="Overrides of the hardened default container security context."
@@ -107,8 +99,8 @@ class Run(RequestFields):
     automountServiceAccountToken: bool = Field(
         False, description="Mount an API token into the pod (only for runs that call the Kubernetes API)."
     )
-    polyaxonfile: Optional[str] = Field(
-        None, description="Polyaxon file to read the storage request (and image, command) from."
+    polyaxonfile: Optional[CliText] = Field(
+        None, description="Polyaxon file, in the project directory, to read the request, image and command from."
     )
 
 
@@ -118,13 +110,16 @@ class StackConfig(Strict):
         DEFAULT_NAMESPACE, description="Namespace of runs when no teams are defined (each team names its own)."
     )
     existingNamespace: bool = Field(False, description="`namespace` exists already: adopt it, do not create it.")
+    allowPrivileged: bool = Field(
+        False, description="Without teams: let runs outside a restricted namespace go beyond Pod Security baseline."
+    )
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
     cluster: Cluster = Field(default_factory=Cluster)
     defaultResources: Optional[Resources] = Field(
         None, description="Requests and limits of every run, for each one the run does not set."
     )
-    initImage: str = Field(DEFAULT_INIT_IMAGE, min_length=1, description="Image that creates the outputs directory.")
+    initImage: ImageReference = Field(DEFAULT_INIT_IMAGE, description="Image that creates the outputs directory.")
     allowedWritableHostPaths: list[AbsolutePath] = Field(
         default_factory=list,
         description="Host paths (and everything under them) entries may mount writable, besides /tmp; "
@@ -132,22 +127,73 @@ class StackConfig(Strict):
     )
 
 
+@dataclass(frozen=True)
+class ParsedStack:
+    """A stack config as far as it is sound, and what is wrong with the rest."""
+
+    config: StackConfig
+    """The sound parts; a refused key or run is left at its default (absent)."""
+    problems: tuple[Problem, ...] = ()
+    refused: frozenset[str] = field(default_factory=frozenset)
+    """Top-level keys whose value was refused (`runs` only when the runs are not a mapping)."""
+
+
+def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
+    """Validate the raw config values (key without namespace -> value), each part on its own."""
+    problems: list[Problem] = []
+    sound: dict[str, Any] = {}
+    refused = set()
+    for key, value in values.items():
+        if key not in StackConfig.model_fields:
+            problems.append(Problem(key, "unknown key here (check its spelling and the config reference)"))
+        elif key == "runs" and isinstance(value, dict):
+            sound["runs"] = {}
+            for name, run in value.items():
+                found = _refused({"runs": {name: run}})
+                if not found:
+                    sound["runs"][name] = run
+                problems.extend(found)
+        else:
+            found = _refused({key: value})
+            if found:
+                refused.add(key)
+            else:
+                sound[key] = value
+            problems.extend(found)
+    config = StackConfig.model_validate(sound)
+    problems.extend(_name_problems(config))
+    return ParsedStack(config, tuple(problems), frozenset(refused))
+
+
 def parse_stack_config(values: Mapping[str, Any]) -> StackConfig:
-    """Validate the raw config values (key without namespace -> value)."""
+    """A sound stack config; ConfigError with every problem otherwise."""
+    parsed = parse_stack(values)
+    if parsed.problems:
+        raise ConfigError(parsed.problems)
+    return parsed.config
+
+
+def _refused(part: dict[str, Any]) -> list[Problem]:
     try:
-        # Pulumi hands structured config to the program as JSON; validate it as such.
-        config = StackConfig.model_validate_json(json.dumps(dict(values), default=str))
+        StackConfig.model_validate(part)
     except ValidationError as error:
-        raise ConfigError(problems_from_validation(error)) from None
-    problems = [
-        Problem(f"{kind}.{name}", f"{name!r} is not a usable name: use letters, digits, '_', '.' and '-'")
-        for kind, names in (("teams", config.teams or {}), ("runs", config.runs))
-        for name in names
-        if not IDENTIFIER.fullmatch(name)
-    ]
-    if problems:
-        raise ConfigError(problems)
-    return config
+        return problems_from_validation(error)
+    return []
+
+
+def _name_problems(config: StackConfig) -> list[Problem]:
+    problems = []
+    for kind, names in (("teams", config.teams or {}), ("runs", config.runs)):
+        for name in names:
+            try:
+                identifier(name)
+            except ValueError as error:
+                problems.append(Problem(child(kind, name), str(error)))
+    for index, path in enumerate(config.allowedWritableHostPaths):
+        system = system_location_problem(path)
+        if system is not None:
+            problems.append(Problem(f"allowedWritableHostPaths[{index}]", f"{system}: no run may write there"))
+    return problems
 
 
 def config_block(document: Any, source: str) -> dict[str, Any]:

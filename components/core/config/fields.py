@@ -1,0 +1,129 @@
+"""The field types of the config models: each validates one kind of value and says what is wrong in the user's words.
+
+Text fields accept the numbers and booleans `pulumi config set --path` stores
+(`args[1] 10` is stored as the number 10): the CLI would hand them over as
+JSON numbers, and the run means the text.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from typing import Annotated, Any, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from ..names import DNS_LABEL, ENV_NAME
+from ..resources import quantity_text, resource_name
+
+# Kubernetes object names such as claim names are DNS-1123 subdomains.
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Team and run names appear in paths and labels: keep them path-safe.
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# Namespaces Kubernetes keeps for itself: runs never go there.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+# An image reference, by the grammar of the OCI distribution spec (distribution/reference):
+# [domain[:port]/]path-component[/path-component...][:tag][@digest]
+_ALNUM = r"[a-z0-9]+"
+_PATH_COMPONENT = rf"{_ALNUM}(?:(?:[._]|__|-+){_ALNUM})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+IMAGE_REFERENCE = re.compile(
+    rf"(?P<name>{_NAME})(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{{32,}})?"
+)
+IMAGE_NAME_MAX = 255
+
+
+class Strict(BaseModel):
+    """Base of every config model: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
+
+
+def cli_text(value: Any) -> Any:
+    """Text as it was meant: a number or boolean the CLI stored for it becomes its JSON text."""
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return value
+
+
+def _mount_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not absolute; write it as /{value.lstrip('./')}")
+    normalised = posixpath.normpath(re.sub("/+", "/", value))
+    if normalised == "/":
+        raise ValueError("may not be / (it would hide the container's own filesystem)")
+    return normalised
+
+
+def _absolute(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path")
+    return posixpath.normpath(re.sub("/+", "/", value))
+
+
+def _dns_subdomain(value: str) -> str:
+    if not DNS_SUBDOMAIN.fullmatch(value) or len(value) > 253:
+        raise ValueError(
+            f"{value!r} is not a valid Kubernetes object name (lowercase letters, digits, '-' and '.')"
+        )
+    return value
+
+
+def _namespace(value: str) -> str:
+    if not DNS_LABEL.fullmatch(value) or len(value) > 63:
+        raise ValueError(f"{value!r} is not a valid namespace name (lowercase letters, digits and '-', at most 63)")
+    if value in SYSTEM_NAMESPACES:
+        raise ValueError(f"{value} is Kubernetes' own namespace; give the runs a namespace of their own")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid environment variable name (a letter or '_', then letters, digits or '_')"
+        )
+    return value
+
+
+def identifier(value: str) -> str:
+    """A team or run name, checked to be path- and label-safe."""
+    if not IDENTIFIER.fullmatch(value):
+        raise ValueError(f"{value!r} is not a usable name: a letter or digit, then letters, digits, '_', '.' and '-'")
+    return value
+
+
+def _image(value: str) -> str:
+    match = IMAGE_REFERENCE.fullmatch(value)
+    if match is None or len(match.group("name")) > IMAGE_NAME_MAX:
+        raise ValueError(
+            f"{value!r} is not an image reference (such as python:3.12-slim, ghcr.io/acme/trainer:1.0 or "
+            "registry:5000/team/image@sha256:<digest>)"
+        )
+    return value
+
+
+def _grant(value: Any) -> Any:
+    if value == "*":
+        return value
+    if isinstance(value, list):
+        names = [cli_text(name) for name in value]
+        if all(isinstance(name, str) for name in names):
+            return names
+    raise ValueError('must be a list of entry names, or "*" for all of them')
+
+
+CliText = Annotated[str, BeforeValidator(cli_text)]
+MountPath = Annotated[str, AfterValidator(_mount_path)]
+AbsolutePath = Annotated[str, AfterValidator(_absolute)]
+ObjectName = Annotated[str, AfterValidator(_dns_subdomain)]
+NamespaceName = Annotated[str, BeforeValidator(cli_text), AfterValidator(_namespace)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+Identifier = Annotated[str, AfterValidator(identifier)]
+ImageReference = Annotated[str, BeforeValidator(cli_text), AfterValidator(_image)]
+Quantity = Annotated[str, BeforeValidator(quantity_text)]
+ResourceName = Annotated[str, AfterValidator(resource_name)]
+Grant = Annotated[Union[str, list[str]], BeforeValidator(_grant)]

@@ -1,0 +1,167 @@
+"""Kubernetes quantities and resource requirements, held to what the API server enforces (run-spec.md §2).
+
+Quantities are parsed with the Kubernetes Python client's own parser
+(`kubernetes.utils.quantity`); the few inputs it lets through that the API
+server refuses (negative, not finite, surrounding spaces, a bare `K`) are
+refused here. Resource names are the standard ones or domain-qualified
+extended resources.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from .errors import Problem, child
+
+STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+HUGEPAGES_PREFIX = "hugepages-"
+SIDES = ("requests", "limits")
+# An extended resource is named by its domain: `<DNS subdomain>/<name>`, outside kubernetes.io.
+_QUALIFIED = re.compile(
+    r"(?P<domain>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+)
+RESOURCE_HELP = (
+    "use cpu, memory, ephemeral-storage, hugepages-<page size>, or an extended resource named by its domain, "
+    "such as nvidia.com/gpu"
+)
+
+
+@cache
+def _client_parser() -> Callable[[str], Decimal]:
+    # The client's quantity module needs only `decimal`; importing it through its
+    # package would load the whole Kubernetes client (a fifth of `render`'s start-up).
+    package = importlib.util.find_spec("kubernetes")
+    assert package is not None and package.submodule_search_locations, "the kubernetes package is required"
+    path = Path(next(iter(package.submodule_search_locations))) / "utils" / "quantity.py"
+    spec = importlib.util.spec_from_file_location("kubernetes_utils_quantity", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.parse_quantity
+
+
+def parse_quantity(text: str) -> Decimal:
+    """A quantity's value; ValueError, in the user's words, when the API server would refuse it."""
+    shown = f"{text!r} is not a Kubernetes quantity (a number with an optional suffix, such as 500m, 2Gi or 1e3)"
+    if text != text.strip() or not text:
+        raise ValueError(shown)
+    if text.endswith("K"):
+        raise ValueError(f"{text!r}: K is no quantity suffix; write k (1000) or Ki (1024)")
+    try:
+        value = _client_parser()(text)
+    except ValueError:
+        raise ValueError(shown) from None
+    if not value.is_finite():
+        raise ValueError(shown)
+    if value < 0:
+        raise ValueError(f"{text!r} is negative; a quantity is zero or more")
+    return value
+
+
+def quantity_text(value: Any) -> str:
+    """A quantity as text, from the text or the number a stack file holds (`cpu: 2`)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError("must be a quantity, such as 500m, 2 or 4Gi")
+    text = value if isinstance(value, str) else repr(value)
+    parse_quantity(text)
+    return text
+
+
+def is_extended(name: str) -> bool:
+    """Extended resources (and huge pages) are whole units a pod gets exactly: requests equal limits."""
+    return name.startswith(HUGEPAGES_PREFIX) or name not in STANDARD_RESOURCES
+
+
+def resource_name(name: str) -> str:
+    """A resource a container may request; ValueError naming the choices otherwise."""
+    if name in STANDARD_RESOURCES:
+        return name
+    if name.startswith(HUGEPAGES_PREFIX):
+        parse_quantity(name[len(HUGEPAGES_PREFIX) :])
+        return name
+    match = _QUALIFIED.fullmatch(name)
+    if match is None or len(name) > 253:
+        raise ValueError(f"unknown resource {name!r}; {RESOURCE_HELP}")
+    domain = match.group("domain")
+    if domain == "kubernetes.io" or domain.endswith(".kubernetes.io"):
+        raise ValueError(f"{name!r} is in the kubernetes.io domain, which Kubernetes keeps for itself; {RESOURCE_HELP}")
+    return name
+
+
+@dataclass(frozen=True)
+class ResourceLayer:
+    """Requests and limits from one place in the config, for messages."""
+
+    path: str
+    requests: Mapping[str, str]
+    limits: Mapping[str, str]
+
+    def side(self, side: str) -> Mapping[str, str]:
+        return self.requests if side == "requests" else self.limits
+
+
+def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    """Each resource's request and limit: from the first layer (the run's own), then each default layer
+    in turn for what is still missing, unless that default would break a rule of the API server:
+
+    - a request is at most its limit;
+    - extended resources are whole numbers, with requests equal to limits (one side given sets both).
+
+    A default that would break one is left out; the run's own values that break one are a problem.
+    """
+    own, defaults = layers[0], layers[1:]
+    values: dict[str, dict[str, tuple[str, str]]] = {side: {} for side in SIDES}  # side -> name -> (text, path)
+    problems = []
+    for side in SIDES:
+        for name, text in own.side(side).items():
+            values[side][name] = (text, child(child(own.path, side), name))
+    names = sorted(set(values["requests"]) | set(values["limits"]) | {n for d in defaults for s in SIDES for n in d.side(s)})
+    for name in names:
+        for problem in _own_conflicts(name, values):
+            problems.append(problem)
+        for layer in defaults:
+            for side in SIDES:
+                if name in values[side] or name not in layer.side(side):
+                    continue
+                candidate = (layer.side(side)[name], child(child(layer.path, side), name))
+                if _consistent(name, {**{s: values[s].get(name) for s in SIDES}, side: candidate}):
+                    values[side][name] = candidate
+        if is_extended(name):
+            for side, other in (("requests", "limits"), ("limits", "requests")):
+                if name in values[side] and name not in values[other]:
+                    values[other][name] = values[side][name]
+    effective = {
+        side: {name: text for name, (text, _) in sorted(values[side].items())} for side in SIDES if values[side]
+    }
+    return effective, problems
+
+
+def _consistent(name: str, sides: Mapping[str, Optional[tuple[str, str]]]) -> bool:
+    request, limit = sides["requests"], sides["limits"]
+    if request is None or limit is None:
+        return True
+    if is_extended(name):
+        return parse_quantity(request[0]) == parse_quantity(limit[0])
+    return parse_quantity(request[0]) <= parse_quantity(limit[0])
+
+
+def _own_conflicts(name: str, values: Mapping[str, Mapping[str, tuple[str, str]]]) -> list[Problem]:
+    problems = []
+    for side in SIDES:
+        if name in values[side] and is_extended(name):
+            text, path = values[side][name]
+            if parse_quantity(text) != parse_quantity(text).to_integral_value():
+                problems.append(Problem(path, f"{name} is counted in whole units, not {text}"))
+    if problems or name not in values["requests"] or name not in values["limits"]:
+        return problems
+    (request, request_path), (limit, limit_path) = values["requests"][name], values["limits"][name]
+    if _consistent(name, {"requests": (request, request_path), "limits": (limit, limit_path)}):
+        return []
+    rule = "must equal" if is_extended(name) else "may not exceed"
+    return [Problem(request_path, f"{request} {rule} the limit {limit} ({limit_path})")]
