@@ -56,7 +56,8 @@ def stack_warnings(config: StackConfig, namespaces: Sequence[NamespacePlan], run
                 Problem(
                     _grants_path(config, plan),
                     f"namespace {plan.name!r} is labelled Pod Security privileged because it is granted "
-                    f"host-path entries ({names}); baseline and restricted forbid hostPath volumes",
+                    f"host-path entries ({names}), which baseline and restricted forbid; its runs are still held "
+                    "to baseline",
                 )
             )
     warnings.extend(_single_node_claim_warnings(config, namespaces, runs))

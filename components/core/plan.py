@@ -19,7 +19,7 @@ from .errors import ConfigError, Problem, child
 from .model import RunPlan, RunSpec, StackPlan, TeamAccess
 from .namespaces import plan_namespaces
 from .resolve import NfsClaims, resolve_storage
-from .resources import ResourceLayer, effective_resources
+from .resources import ResourceLayer, effective_resources, layer_problems
 from .teams import run_team, team_access
 
 # Keys without which no run can be resolved: when one is refused, runs are checked on their own only.
@@ -34,6 +34,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path) -> StackPlan:
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
+    problems.extend(layer_problems(_layer("defaultResources", config.defaultResources)))
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
     runs = []

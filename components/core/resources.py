@@ -2,7 +2,7 @@
 
 Quantities are parsed with the Kubernetes Python client's own parser
 (`kubernetes.utils.quantity`); the few inputs it lets through that the API
-server refuses (negative, not finite, surrounding spaces, a bare `K`) are
+server refuses (negative, not finite, spaces, a bare `K`) are
 refused here. Resource names are the standard ones or domain-qualified
 extended resources.
 """
@@ -49,7 +49,7 @@ def _client_parser() -> Callable[[str], Decimal]:
 def parse_quantity(text: str) -> Decimal:
     """A quantity's value; ValueError, in the user's words, when the API server would refuse it."""
     shown = f"{text!r} is not a Kubernetes quantity (a number with an optional suffix, such as 500m, 2Gi or 1e3)"
-    if text != text.strip() or not text:
+    if not text or any(character.isspace() for character in text):
         raise ValueError(shown)
     if text.endswith("K"):
         raise ValueError(f"{text!r}: K is no quantity suffix; write k (1000) or Ki (1024)")
@@ -106,6 +106,25 @@ class ResourceLayer:
         return self.requests if side == "requests" else self.limits
 
 
+def layer_problems(layer: ResourceLayer) -> list[Problem]:
+    """What in one set of requests and limits the API server would refuse, at its path."""
+    problems = []
+    for name in sorted(set(layer.requests) | set(layer.limits)):
+        sides = {side: _at(layer, side, name) for side in SIDES}
+        fractions = [
+            Problem(path, f"{name} is counted in whole units, not {text}")
+            for text, path in filter(None, sides.values())
+            if is_extended(name) and parse_quantity(text) % 1
+        ]
+        if fractions:
+            problems.extend(fractions)
+        elif not _consistent(name, sides):
+            rule = "must equal" if is_extended(name) else "may not exceed"
+            (request, request_path), (limit, limit_path) = sides["requests"], sides["limits"]  # type: ignore[misc]
+            problems.append(Problem(request_path, f"{request} {rule} the limit {limit} ({limit_path})"))
+    return problems
+
+
 def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict[str, str]], list[Problem]]:
     """Each resource's request and limit: from the first layer (the run's own), then each default layer
     in turn for what is still missing, unless that default would break a rule of the API server:
@@ -113,23 +132,21 @@ def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict
     - a request is at most its limit;
     - extended resources are whole numbers, with requests equal to limits (one side given sets both).
 
-    A default that would break one is left out; the run's own values that break one are a problem.
+    A default that would break one is left out; the run's own values that break one are a problem
+    (each default layer is checked on its own, once, by `layer_problems`).
     """
     own, defaults = layers[0], layers[1:]
     values: dict[str, dict[str, tuple[str, str]]] = {side: {} for side in SIDES}  # side -> name -> (text, path)
-    problems = []
     for side in SIDES:
-        for name, text in own.side(side).items():
-            values[side][name] = (text, child(child(own.path, side), name))
-    names = sorted(set(values["requests"]) | set(values["limits"]) | {n for d in defaults for s in SIDES for n in d.side(s)})
-    for name in names:
-        for problem in _own_conflicts(name, values):
-            problems.append(problem)
+        for name in own.side(side):
+            values[side][name] = _at(own, side, name)  # type: ignore[assignment]
+    names = {name for layer in layers for side in SIDES for name in layer.side(side)}
+    for name in sorted(names):
         for layer in defaults:
             for side in SIDES:
-                if name in values[side] or name not in layer.side(side):
+                candidate = _at(layer, side, name)
+                if name in values[side] or candidate is None:
                     continue
-                candidate = (layer.side(side)[name], child(child(layer.path, side), name))
                 if _consistent(name, {**{s: values[s].get(name) for s in SIDES}, side: candidate}):
                     values[side][name] = candidate
         if is_extended(name):
@@ -139,7 +156,12 @@ def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict
     effective = {
         side: {name: text for name, (text, _) in sorted(values[side].items())} for side in SIDES if values[side]
     }
-    return effective, problems
+    return effective, layer_problems(own)
+
+
+def _at(layer: ResourceLayer, side: str, name: str) -> Optional[tuple[str, str]]:
+    text = layer.side(side).get(name)
+    return None if text is None else (text, child(child(layer.path, side), name))
 
 
 def _consistent(name: str, sides: Mapping[str, Optional[tuple[str, str]]]) -> bool:
@@ -149,19 +171,3 @@ def _consistent(name: str, sides: Mapping[str, Optional[tuple[str, str]]]) -> bo
     if is_extended(name):
         return parse_quantity(request[0]) == parse_quantity(limit[0])
     return parse_quantity(request[0]) <= parse_quantity(limit[0])
-
-
-def _own_conflicts(name: str, values: Mapping[str, Mapping[str, tuple[str, str]]]) -> list[Problem]:
-    problems = []
-    for side in SIDES:
-        if name in values[side] and is_extended(name):
-            text, path = values[side][name]
-            if parse_quantity(text) != parse_quantity(text).to_integral_value():
-                problems.append(Problem(path, f"{name} is counted in whole units, not {text}"))
-    if problems or name not in values["requests"] or name not in values["limits"]:
-        return problems
-    (request, request_path), (limit, limit_path) = values["requests"][name], values["limits"][name]
-    if _consistent(name, {"requests": (request, request_path), "limits": (limit, limit_path)}):
-        return []
-    rule = "must equal" if is_extended(name) else "may not exceed"
-    return [Problem(request_path, f"{request} {rule} the limit {limit} ({limit_path})")]

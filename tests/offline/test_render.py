@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 import pytest
 import yaml
+from kubernetes.utils.quantity import parse_quantity
 from kubernetes_validate.utils import latest_version
 
 from components.offline import engine
@@ -40,6 +41,40 @@ def test_every_rendered_object_validates_against_the_kubernetes_schema(stack):
     assert documents, f"stack {stack} renders nothing"
     for document in documents:
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def api_server_resource_problems(container: dict) -> list[str]:
+    """What the API server's resource validation would refuse in a container (an oracle written here)."""
+    resources = container.get("resources", {})
+    requests, limits = resources.get("requests", {}), resources.get("limits", {})
+    found = []
+    for side in (requests, limits):
+        for name, text in side.items():
+            value = parse_quantity(text)
+            if value < 0 or not value.is_finite():
+                found.append(f"{name}: {text} is not a quantity")
+    for name in set(requests) | set(limits):
+        extended = name not in ("cpu", "memory", "ephemeral-storage")
+        if extended and name not in limits:
+            found.append(f"{name}: an extended resource needs a limit")
+        if name in requests and name in limits:
+            request, limit = parse_quantity(requests[name]), parse_quantity(limits[name])
+            if request > limit or (extended and request != limit):
+                found.append(f"{name}: request {requests[name]}, limit {limits[name]}")
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_container_of_every_stack_keeps_the_api_servers_resource_rules(stack):
+    pods = [
+        document["spec"]["template"]["spec"]
+        for document in rendered(stack).documents()
+        if document["kind"] == "Job"
+    ]
+    assert pods
+    for pod in pods:
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            assert api_server_resource_problems(container) == [], container["name"]
 
 
 def test_multi_volume_stack_covers_default_subset_named_outputs_and_refs():
@@ -152,6 +187,13 @@ BAD_STACKS = {
         "config:\n  polyaxon-storage:persistence: {data: {a: {mountPath: /outputs, hostPath: /a}}}\n",
         "persistence.outputs.outputs.mountPath: /outputs is already the mountPath of persistence.data.a",
     ),
+    "a date": ("config:\n  polyaxon-storage:existingNamespace: 2024-01-01\n", "existingNamespace: must be true or false"),
+    "an alias of itself": ("config:\n  polyaxon-storage:runs: &r {a: *r}\n", "refers to itself through an alias"),
+    "not utf-8": ("config:\n  polyaxon-storage:namespace: caf\udce9\n", "it is not UTF-8 text"),
+    "a duplicated key": (
+        "config:\n  polyaxon-storage:runs: {}\n  polyaxon-storage:runs: {}\n",
+        "gives one key twice in a mapping, at line 3",
+    ),
 }
 
 
@@ -159,7 +201,7 @@ BAD_STACKS = {
 def test_bad_stack_config_is_a_message_and_exit_2(tmp_path, case):
     content, expected = BAD_STACKS[case]
     config = tmp_path / "Pulumi.bad.yaml"
-    config.write_text(content)
+    config.write_bytes(content.encode("utf-8", "surrogateescape"))
     for command in (["render", str(config)], ["job", str(config), "examples/experiment.yaml"]):
         result = cli(*command)
         assert result.returncode == 2, (command, result.stdout)

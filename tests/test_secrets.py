@@ -1,0 +1,96 @@
+"""Secret config values stay secret: in what the program registers and exports, and in what render prints."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from components import program
+from components.offline import engine
+from conftest import PROJECT_DIR, cli
+
+NFS = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "1Ti", "readOnly": True}
+CONFIG = {
+    "persistence": {"data": {"images": NFS}, "outputs": {"o": {"mountPath": "/o", "existingClaim": "o"}}},
+    "runs": {"train": {"image": "trainer:1", "env": {"WANDB_API_KEY": "s3cr3t-token"}}},
+}
+
+
+def run_with_secrets(*secret: str) -> tuple[engine.Engine, program.StackComponents]:
+    """The program as the CLI runs it: every value in PULUMI_CONFIG, the secret keys in PULUMI_CONFIG_SECRET_KEYS."""
+    mock = engine.start(
+        "polyaxon-storage",
+        "test",
+        {f"polyaxon-storage:{key}": value for key, value in CONFIG.items()},
+        [f"polyaxon-storage:{key}" for key in secret],
+    )
+    return mock, mock.run(lambda: program.main(PROJECT_DIR))
+
+
+def test_a_secret_run_makes_its_exported_job_secret_and_leaves_the_layout_alone():
+    mock, components = run_with_secrets("runs")
+    outputs = mock.stack_outputs()
+    assert engine.is_secret(outputs["jobs"]["train"])
+    assert engine.is_secret(outputs["teams"]["polyaxon"]["jobs"]["train"])
+    assert engine.value(outputs["jobs"]["train"])["spec"]["template"]["spec"]["containers"][0]["env"][-1] == {
+        "name": "WANDB_API_KEY",
+        "value": "s3cr3t-token",
+    }
+    # Namespaces and volumes are not made of the runs: they stay in the clear.
+    assert not engine.is_secret(components.namespaces["polyaxon"].namespace)
+    assert not engine.is_secret(outputs["teams"]["polyaxon"]["dataPaths"])
+    volume = next(r for r in mock.registrations if r.type == "kubernetes:core/v1:PersistentVolume")
+    assert volume.inputs["spec"]["nfs"]["server"] == "10.0.0.5"
+
+
+def test_a_secret_catalog_makes_what_is_made_of_it_secret_everywhere():
+    mock, components = run_with_secrets("persistence")
+    outputs = mock.stack_outputs()
+    assert engine.is_secret(outputs["jobs"]["train"])
+    assert engine.is_secret(outputs["teams"]["polyaxon"]["dataPaths"])
+    assert engine.is_secret(components.namespaces["polyaxon"].namespace)
+    # The engine gets the volume's spec as a secret (a secret inside an input makes it one), and no
+    # registration shows the export.
+    volume = next(r for r in mock.registrations if r.type == "kubernetes:core/v1:PersistentVolume")
+    assert volume.inputs["spec"] == "<redacted>"
+    assert "10.0.0.5" not in json.dumps([r.inputs for r in mock.registrations])
+
+
+def test_without_secrets_nothing_is_secret():
+    mock, _ = run_with_secrets()
+    assert not engine.is_secret(mock.stack_outputs()["jobs"]["train"])
+
+
+def test_render_never_uses_a_secure_values_ciphertext_and_says_so(tmp_path):
+    ciphertext = "v1:AAABAGZ1bGwtb2YtY2lwaGVydGV4dA=="
+    stack = tmp_path / "Pulumi.secret.yaml"
+    config = {f"polyaxon-storage:{key}": value for key, value in CONFIG.items()}
+    config["polyaxon-storage:runs"] = {
+        "train": {"image": "trainer:1", "env": {"WANDB_API_KEY": {"secure": ciphertext}, "EPOCHS": 3}}
+    }
+    stack.write_text(yaml.safe_dump({"config": config}))
+    result = cli("render", str(stack))
+    assert result.returncode == 0, result.stderr
+    assert ciphertext not in result.stdout and "secure" not in result.stdout
+    job = next(d for d in yaml.safe_load_all(result.stdout) if d["kind"] == "Job")
+    env = {item["name"]: item.get("value") for item in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["WANDB_API_KEY"] == "<redacted>"
+    assert env["EPOCHS"] == "3"  # a number the CLI would hand over as text
+    assert "note: polyaxon-storage:runs.train.env.WANDB_API_KEY is a secret (secure:)" in result.stderr
+
+
+def test_the_job_command_says_so_too(tmp_path):
+    stack = tmp_path / "Pulumi.secret.yaml"
+    config = {
+        "polyaxon-storage:persistence": {"data": {"d": {"existingClaim": "d", "mountPath": "/d"}}},
+        "polyaxon-storage:namespace": {"secure": "v1:AAAB"},
+    }
+    stack.write_text(yaml.safe_dump({"config": config}))
+    polyaxonfile = tmp_path / "train.yaml"
+    polyaxonfile.write_text("build: {image: trainer:1}\n")
+    result = cli("job", str(stack), str(polyaxonfile))
+    # The stand-in is no namespace name: the stack cannot be checked without the CLI.
+    assert result.returncode == 2
+    assert "note: polyaxon-storage:namespace is a secret (secure:)" in result.stderr
+    assert "v1:AAAB" not in result.stderr
