@@ -4,6 +4,7 @@ VENV := venv
 BIN := $(VENV)/bin
 
 CHECKOV_VENV := venv-checkov
+CLIENT_VENV := venv-client
 
 .PHONY: render test bench clean
 
@@ -24,14 +25,22 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# polyaxon-client 0.6 in a venv of its own: it predates Python 3.10, and needs the
+# collections aliases that sitecustomize restores.
+$(CLIENT_VENV)/.installed: requirements-client.txt tests/client/sitecustomize.py
+	test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-client.txt
+	cp tests/client/sitecustomize.py "$$($(CLIENT_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
+	touch $@
+
 render: $(BIN)/.runtime-installed
 	$(BIN)/python -m components render dev
 
 bench: $(BIN)/.runtime-installed
 	$(BIN)/python bench/run.py
 
-test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed
+test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed $(CLIENT_VENV)/.installed
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV) $(CLIENT_VENV)

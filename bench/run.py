@@ -318,7 +318,7 @@ def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
             run = config.runs[name]
             started = time.perf_counter()
             for _ in range(calls):
-                plan_run(config, teams, claims, name, run, f"runs.{name}", PROJECT_DIR)
+                plan_run(config, teams, claims, name, run, f"runs.{name}", PROJECT_DIR, "bench")
             best[runs_per_team] = min(best[runs_per_team], (time.perf_counter() - started) / calls * 1e6)
     return best
 

@@ -30,6 +30,18 @@ READ_ONLY, READ_WRITE = "read-only", "read-write"
 POD_SECURITY_LABEL_PREFIX = "pod-security.kubernetes.io/"
 EXECUTION_ID_LABEL = "batch.kubernetes.io/controller-uid"
 """The Job controller labels each pod with its Job's UID: one value per Job execution."""
+TPU_VERSION_ANNOTATION = "tf-version.cloud-tpus.google.com"
+"""The TensorFlow version a pod's Cloud TPUs run, as Polyaxon annotated TPU pods."""
+
+# Keys a run's own labels and annotations may not use: ours, and what the Job controller sets on its pods.
+RESERVED_KEY_PREFIXES = (PROJECT + "/", "batch.kubernetes.io/")
+RESERVED_KEYS = (MANAGED_BY_LABEL, "controller-uid", "job-name", TPU_VERSION_ANNOTATION)
+
+
+def is_reserved_key(key: str) -> bool:
+    """A label or annotation key polyaxon-storage or the Job controller sets."""
+    return key in RESERVED_KEYS or key.startswith(RESERVED_KEY_PREFIXES)
+
 
 # --- environment variables of a run ---------------------------------------------------------------
 
@@ -40,7 +52,21 @@ OUTPUTS_PATH_ENV = "POLYAXON_RUN_OUTPUTS_PATH"
 STORES_ACCESS_KEYS_ENV = "POLYSTORES_RUN_STORES_ACCESS_KEYS"
 STORE_CREDENTIALS_ENV_PREFIX = "POLYAXON_STORE_"
 """Bucket credentials reach a run as `POLYAXON_STORE_<SIDE>_<ENTRY>`."""
-RESERVED_ENV_NAMES = (EXECUTION_ID_ENV, DATA_PATHS_ENV, LEGACY_DATA_PATHS_ENV, OUTPUTS_PATH_ENV, STORES_ACCESS_KEYS_ENV)
+REFS_OUTPUTS_PATHS_ENV = "POLYAXON_REFS_OUTPUTS_PATHS"
+# What polyaxon-client 0.6 reads to run offline, as Polyaxon managed it (run-spec.md §9).
+IS_MANAGED_ENV = "POLYAXON_IS_MANAGED"
+IS_OFFLINE_ENV = "POLYAXON_IS_OFFLINE"
+EXPERIMENT_INFO_ENV = "POLYAXON_EXPERIMENT_INFO"
+JOB_INFO_ENV = "POLYAXON_JOB_INFO"
+LOG_LEVEL_ENV = "POLYAXON_LOG_LEVEL"
+PARAMS_ENV = "POLYAXON_PARAMS"
+DECLARATIONS_ENV = "POLYAXON_DECLARATIONS"
+VISIBLE_DEVICES_ENV = "NVIDIA_VISIBLE_DEVICES"
+RESERVED_ENV_NAMES = (
+    EXECUTION_ID_ENV, DATA_PATHS_ENV, LEGACY_DATA_PATHS_ENV, OUTPUTS_PATH_ENV, STORES_ACCESS_KEYS_ENV,
+    REFS_OUTPUTS_PATHS_ENV, IS_MANAGED_ENV, IS_OFFLINE_ENV, EXPERIMENT_INFO_ENV, JOB_INFO_ENV, LOG_LEVEL_ENV,
+    PARAMS_ENV, DECLARATIONS_ENV, VISIBLE_DEVICES_ENV,
+)  # fmt: skip
 """Set by polyaxon-storage in every run (with every name starting STORE_CREDENTIALS_ENV_PREFIX)."""
 
 

@@ -19,7 +19,7 @@ import pulumi
 from .core.config.catalog import NfsEntry
 from .core.config.stack import parse_stack
 from .core.errors import ConfigError
-from .core.model import Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
+from .core.model import TEMPLATE_FIELDS, Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
 from .core.plan import plan_stack
 from .core.resolve import default_outputs_candidates
 from .core.volumes import data_paths_value
@@ -94,7 +94,7 @@ def main(base_dir: Path) -> StackComponents:
     project = pulumi.get_project()
     config = read_config(project)
     try:
-        plan = plan_stack(parse_stack(config.values), base_dir)
+        plan = plan_stack(parse_stack(config.values), base_dir, project)
     except ConfigError as error:
         raise pulumi.RunError(error.report()) from None
     if not config.values.keys() & STRUCTURED_KEYS:
@@ -118,6 +118,8 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                 teams=[team.name for team in namespace.teams],
                 existing=namespace.adopt,
                 pod_security=namespace.pod_security,
+                container_defaults={side: dict(values) for side, values in namespace.container_defaults.items()},  # type: ignore[typeddict-item]
+                **({"quota": dict(namespace.quota)} if namespace.quota is not None else {}),
             ),
         )
         for namespace in plan.namespaces
@@ -181,22 +183,23 @@ def _run_template_args(
         return args  # type: ignore[return-value]
 
     def run_args(run: RunPlan) -> RunArgs:
-        settings = {
-            key: value
-            for key, value in _fields(run.spec).items()
-            if key not in ("name", "team", "init_image") and value is not None
-        }
+        settings = {key: value for key, value in _fields(run.spec).items() if key not in TEMPLATE_FIELDS and value is not None}
         # A Job spec derives from every key: one secret makes each spec secret.
         settings["image"] = config.hidden(settings["image"], *config.values)
         return RunArgs(  # type: ignore[typeddict-item]
             **settings, data=[mount_args(mount) for mount in run.data], outputs=mount_args(run.outputs)
         )
 
+    spec = runs[0].spec
     return RunTemplateArgs(
         namespace=namespace.namespace,
         service_account=namespace.service_accounts.apply(lambda accounts: accounts[team.name]),
         team=team.name,
-        init_image=runs[0].spec.init_image,
+        project=spec.project,
+        init_image=spec.init_image,
+        gpu_resource=spec.gpu_resource,
+        tpu_resource=spec.tpu_resource,
+        tpu_tf_version=spec.tpu_tf_version,
         runs={run.name: run_args(run) for run in runs},
     )
 

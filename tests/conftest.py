@@ -9,6 +9,7 @@ from typing import Any, Union
 
 import pytest
 import yaml
+from kubernetes.utils.quantity import parse_quantity
 
 from components.core.config.stack import parse_stack
 from components.core.errors import ConfigError
@@ -26,7 +27,7 @@ STACKS = PROJECT.stack_names()
 
 def plan(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> StackPlan:
     """Parse and plan a stack config given as the values of its keys."""
-    return plan_stack(parse_stack(config), base_dir)
+    return plan_stack(parse_stack(config), base_dir, PROJECT.name)
 
 
 def problems(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> list[str]:
@@ -73,3 +74,24 @@ def cli(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "components", *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
+
+
+def api_server_resource_problems(container: dict) -> list[str]:
+    """What the API server's resource validation would refuse in a container (an oracle written here)."""
+    resources = container.get("resources", {})
+    requests, limits = resources.get("requests", {}), resources.get("limits", {})
+    found = []
+    for side in (requests, limits):
+        for name, text in side.items():
+            value = parse_quantity(text)
+            if value < 0 or not value.is_finite():
+                found.append(f"{name}: {text} is not a quantity")
+    for name in set(requests) | set(limits):
+        extended = name not in ("cpu", "memory", "ephemeral-storage")
+        if extended and name not in limits:
+            found.append(f"{name}: an extended resource needs a limit")
+        if name in requests and name in limits:
+            request, limit = parse_quantity(requests[name]), parse_quantity(limits[name])
+            if request > limit or (extended and request != limit):
+                found.append(f"{name}: request {requests[name]}, limit {limits[name]}")
+    return found

@@ -10,19 +10,41 @@ import pytest
 import yaml
 
 from components.core.yaml_io import to_yaml
-from conftest import PROJECT_DIR, STACKS, rendered
+from conftest import PROJECT_DIR, STACKS, rendered, write_stack
 
 CHECKOV = PROJECT_DIR / "venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = PROJECT_DIR / "security" / "checkov-skips.yaml"
 
 
+# Checkov's requests and limits checks: cpu requests, cpu limits, memory requests, memory limits.
+RESOURCE_CHECKS = ("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13")
+# A stack whose runs, team and stack set no resources at all: the built-in defaults must bound them.
+NO_RESOURCES = {
+    "persistence": {
+        "data": {"corpus": {"mountPath": "/data", "existingClaim": "corpus", "readOnly": True}},
+        "outputs": {"results": {"mountPath": "/outputs", "existingClaim": "results"}},
+    },
+    "runs": {"bare": {"image": "trainer:1"}, "bare-job": {"image": "trainer:1", "kind": "job"}},
+}
+
+
+def named(document: dict) -> dict:
+    """A Job as submitted: Kubernetes names it from its generateName (Checkov reads the name)."""
+    metadata = document["metadata"]
+    if "generateName" not in metadata:
+        return document
+    return {**document, "metadata": {**metadata, "name": metadata["generateName"].rstrip("-")}}
+
+
 @pytest.fixture(scope="module")
 def failed_checks(tmp_path_factory) -> dict[str, set[str]]:
-    """Check id -> the resources it fails, over every stack, with no check skipped."""
+    """Check id -> the resources it fails, over every stack (and one setting no resources), with no check skipped."""
     assert CHECKOV.exists(), "Checkov is missing: `make test` installs it into venv-checkov/"
     manifests = tmp_path_factory.mktemp("manifests")
-    for stack in STACKS:
-        (manifests / f"{stack}.yaml").write_text(to_yaml(rendered(stack).documents()))
+    targets = {stack: stack for stack in STACKS}
+    targets["no-resources"] = write_stack(tmp_path_factory.mktemp("stacks"), NO_RESOURCES, "no-resources")
+    for name, target in targets.items():
+        (manifests / f"{name}.yaml").write_text(to_yaml([named(document) for document in rendered(target).documents()]))
     result = subprocess.run(
         # --skip-download: offline, Checkov would otherwise retry its vendor's API at length.
         [str(CHECKOV), "-d", str(manifests), "--framework", "kubernetes", "--skip-download", "--quiet", "-o", "json"],
@@ -54,6 +76,12 @@ def test_every_skip_names_one_check_and_says_why():
 def test_no_check_fails_unless_skipped_with_its_reason(failed_checks):
     unexplained = {check: sorted(resources) for check, resources in failed_checks.items() if check not in skips()}
     assert unexplained == {}
+
+
+def test_every_job_sets_requests_and_limits_even_when_no_run_asks(failed_checks):
+    assert CHECKOV.exists()
+    assert {check: failed_checks.get(check, set()) for check in RESOURCE_CHECKS} == dict.fromkeys(RESOURCE_CHECKS, set())
+    assert not set(RESOURCE_CHECKS) & set(skips())
 
 
 def test_every_skipped_check_still_fails_somewhere(failed_checks):

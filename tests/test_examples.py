@@ -47,6 +47,7 @@ def test_the_examples_jobs_mount_the_claim_and_run_in_the_teams_namespace():
     assert pod["volumes"] == [
         {"name": "data-imagenet", "persistentVolumeClaim": {"claimName": "imagenet", "readOnly": True}},
         {"name": "outputs-results", "persistentVolumeClaim": {"claimName": "vision-results"}},
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}},
     ]
     env = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
     assert env["POLYAXON_RUN_DATA_PATHS"] == '{"imagenet":"/data/imagenet"}'

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from components import program
+from components.core.job import SHM_VOLUME
 from components.offline import engine
 from conftest import PROJECT_DIR
 
@@ -137,10 +138,12 @@ def test_runs_mount_their_own_namespaces_claims_read_only_where_the_entry_is(con
     for run in config["runs"]:
         job = jobs[run]
         namespace = job["metadata"]["namespace"]
-        for volume in job["spec"]["template"]["spec"]["volumes"]:
+        # Every volume but /dev/shm is storage.
+        volumes = [volume for volume in job["spec"]["template"]["spec"]["volumes"] if volume["name"] != SHM_VOLUME]
+        for volume in volumes:
             assert "nfs" not in volume  # Pod Security restricted rejects inline NFS volumes
             claim = volume["persistentVolumeClaim"]
             assert (namespace, claim["claimName"]) in claims
         mounts = {m["name"]: m for m in job["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
-        for volume in job["spec"]["template"]["spec"]["volumes"]:
+        for volume in volumes:
             assert bool(volume["persistentVolumeClaim"].get("readOnly")) == bool(mounts[volume["name"]].get("readOnly"))

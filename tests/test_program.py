@@ -77,7 +77,7 @@ def test_program_exports_every_runs_job_and_each_teams_view():
     assert jobs["translate"]["metadata"]["namespace"] == "nlp"
     # The nlp team is not granted the host-path data, so its Job neither mounts nor pins to it.
     pod = jobs["translate"]["spec"]["template"]["spec"]
-    assert [volume["name"] for volume in pod["volumes"]] == ["data-shared", "outputs-results"]
+    assert [volume["name"] for volume in pod["volumes"]] == ["data-shared", "outputs-results", "dshm"]
     assert "nodeSelector" not in pod
     assert jobs["detect"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "cpu"}
     assert teams["nlp"] == {

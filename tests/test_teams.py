@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from components.core.job import SHM_VOLUME
 from components.offline.render import Rendering
 from conftest import cli, plan, problems, rendered, write_stack
 
@@ -107,7 +108,7 @@ def stem(claim: str) -> str:
 
 def test_runs_mount_the_claim_never_an_inline_nfs_volume(tmp_path):
     job = rendered_config(tmp_path, TWO_TEAMS).jobs["translate"]
-    volumes = job["spec"]["template"]["spec"]["volumes"]
+    volumes = [volume for volume in job["spec"]["template"]["spec"]["volumes"] if volume["name"] != SHM_VOLUME]
     assert [(volume["name"], stem(volume["persistentVolumeClaim"]["claimName"])) for volume in volumes] == [
         ("data-text", "data-text"),
         ("outputs-results", "outputs-results"),
@@ -183,6 +184,8 @@ def test_runs_that_write_no_host_path_run_as_non_root(tmp_path):
         "runAsUser": 10001,
         "runAsGroup": 10001,
         "fsGroup": 10001,
+        # Volumes are chowned to the group only when their root is not already.
+        "fsGroupChangePolicy": "OnRootMismatch",
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     # detect mounts the writable host path `scratch`, which kubelet creates owned by root.

@@ -7,12 +7,12 @@ logged by `pulumi preview` and printed by `render`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
-from .config.catalog import SINGLE_NODE_MODES, ExistingClaimEntry, HostPathEntry, entry_path
+from .config.catalog import SINGLE_NODE_MODES, BucketEntry, ExistingClaimEntry, HostPathEntry, entry_path
 from .config.stack import StackConfig
 from .errors import Problem, child
-from .model import NamespacePlan, RunPlan
+from .model import NamespacePlan, RunPlan, TeamAccess
 from .namespaces import granted_entries
 from .security import baseline_violations, container_security_context, pod_security_context, restricted_violations
 
@@ -30,7 +30,10 @@ def pod_security_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[Ru
         pod = pod_security_context(run.mounts)
         level = levels.get(run.team.namespace)
         if level == "restricted":
-            found, why = restricted_violations(container, pod), "enforces Pod Security restricted (its teams use no host path), which would reject this pod"
+            found, why = (
+                restricted_violations(container, pod),
+                "enforces Pod Security restricted (its teams use no host path), which would reject this pod",
+            )
         elif run.team.allow_privileged:
             continue
         else:
@@ -41,8 +44,31 @@ def pod_security_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[Ru
             )
         if found:
             problems.append(
-                Problem(f"runs.{run.name}.securityContext", f"namespace {run.team.namespace!r} {why}: {'; '.join(found)}")
+                Problem(
+                    f"runs.{run.name}.securityContext", f"namespace {run.team.namespace!r} {why}: {'; '.join(found)}"
+                )
             )
+    return problems
+
+
+def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess]) -> list[Problem]:
+    """A team may not let its runs load the credentials of a bucket entry it is not granted."""
+    problems = []
+    for team in teams:
+        for index, name in enumerate(team.bounds.secretRefs):
+            foreign = [
+                entry_path(side, entry_name)
+                for side, entry_name, entry in config.persistence.entries()
+                if isinstance(entry, BucketEntry) and entry.secret == name and entry_name not in team.granted(side)
+            ]
+            if foreign:
+                problems.append(
+                    Problem(
+                        f"{team.key_path('secretRefs')}[{index}]",
+                        f"{name!r} holds the credentials of {', '.join(foreign)}, which {team.describe()} is not "
+                        "granted: its runs may not load it",
+                    )
+                )
     return problems
 
 
@@ -98,9 +124,7 @@ def _single_node_claim_warnings(
                 continue
             teams = [team.name for team in plan.teams if item.name in team.granted(item.side)]
             writers = [
-                run.name
-                for run in runs_in[plan.name]
-                if item.side == "outputs" and run.outputs.name == item.name
+                run.name for run in runs_in[plan.name] if item.side == "outputs" and run.outputs.name == item.name
             ]
             sharers: Optional[str] = None
             if len(teams) > 1:
@@ -116,4 +140,3 @@ def _single_node_claim_warnings(
                     )
                 )
     return warnings
-

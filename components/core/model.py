@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .config.catalog import BucketEntry, Entry, Side
-from .config.stack import DEFAULT_INIT_IMAGE, StackConfig
+from .config.pod import PodDefaults
+from .config.stack import (
+    DEFAULT_GPU_RESOURCE,
+    DEFAULT_INIT_IMAGE,
+    DEFAULT_TPU_RESOURCE,
+    DEFAULT_TPU_TF_VERSION,
+    StackConfig,
+    TeamBounds,
+)
 from .errors import Problem
 from .names import dns_label
 
@@ -28,6 +36,10 @@ class TeamAccess:
     config_path: str = ""
     # Runs outside a restricted namespace may go beyond Pod Security baseline.
     allow_privileged: bool = False
+    run_defaults: PodDefaults = field(default_factory=PodDefaults)
+    """The team's `runDefaults` (none for the implicit team: the stack's apply)."""
+    bounds: TeamBounds = field(default_factory=TeamBounds)
+    """Its quota and the service accounts, secrets and config maps its runs may name."""
 
     @property
     def service_account(self) -> str:
@@ -39,6 +51,10 @@ class TeamAccess:
 
     def describe(self) -> str:
         return f"team {self.name!r}" if self.config_path else f"namespace {self.namespace!r}"
+
+    def key_path(self, key: str) -> str:
+        """Where one of the team's keys is written (the implicit team's sit at the top level)."""
+        return f"{self.config_path}.{key}" if self.config_path else key
 
 
 def service_account_name(team: str) -> str:
@@ -106,18 +122,25 @@ def mount_kind_problem(given: set[str]) -> Optional[str]:
     return None
 
 
+DEFAULT_TTL_SECONDS = 7 * 24 * 3600
+"""A finished Job is kept a week, then garbage-collected with its pods."""
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """A run's own settings: everything of its Job but where it runs and what it mounts.
 
     Values are plain data in the Kubernetes API's spelling (`resources`,
-    `security_context` fields), so a Pulumi program can hand them over as they are.
+    `security_context`, `tolerations`, `affinity`), so a Pulumi program can
+    hand them over as they are.
     """
 
     name: str
     team: str
     """The team's directory under the outputs base, and the team label (the namespace for the implicit team)."""
     image: str
+    kind: str = "experiment"
+    """experiment or job: which of polyaxon-client's trackers the run uses."""
     command: Optional[tuple[str, ...]] = None
     args: Optional[tuple[str, ...]] = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -127,7 +150,46 @@ class RunSpec:
     """Container securityContext fields replacing the hardened defaults."""
     image_pull_policy: str = "Always"
     automount_service_account_token: bool = False
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    """Node labels the run asks for (the host paths it mounts may pin more)."""
+    tolerations: tuple[Mapping[str, Any], ...] = ()
+    affinity: Optional[Mapping[str, Any]] = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    service_account: Optional[str] = None
+    """A ServiceAccount to run as instead of the team's."""
+    image_pull_secrets: tuple[str, ...] = ()
+    secret_refs: tuple[str, ...] = ()
+    config_map_refs: tuple[str, ...] = ()
+    max_restarts: Optional[int] = None
+    ttl_seconds_after_finished: Optional[int] = DEFAULT_TTL_SECONDS
+    active_deadline_seconds: Optional[int] = None
+    shm_size: Optional[str] = None
+    """Size of /dev/shm; None: the memory limit."""
+    outputs_refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Earlier runs whose outputs this one reads: {"jobs": [...], "experiments": [...]}."""
+    params: Optional[Mapping[str, Any]] = None
+    log_level: str = "INFO"
+    # Set for every run of a template (RunTemplateArgs), not per run.
+    project: str = ""
+    """The Polyaxon project the run reports to: `<team>.<project>`."""
     init_image: str = DEFAULT_INIT_IMAGE
+    gpu_resource: str = DEFAULT_GPU_RESOURCE
+    tpu_resource: str = DEFAULT_TPU_RESOURCE
+    tpu_tf_version: str = DEFAULT_TPU_TF_VERSION
+
+
+TEMPLATE_FIELDS = ("name", "team", "project", "init_image", "gpu_resource", "tpu_resource", "tpu_tf_version")
+"""RunSpec fields a RunTemplate sets for all its runs."""
+
+
+@dataclass(frozen=True)
+class OutputsRef:
+    """An earlier run whose outputs a run reads: its kind (jobs or experiments), name and outputs mount."""
+
+    kind: str
+    run: str
+    mount: Mount
 
 
 @dataclass(frozen=True)
@@ -138,6 +200,11 @@ class RunPlan:
     team: TeamAccess
     data: tuple[Mount, ...]
     outputs: Mount
+    refs: tuple[OutputsRef, ...] = ()
+    refs_path: str = ""
+    """Where the outputs refs are written, for messages."""
+    warnings: tuple[Problem, ...] = ()
+    """What its Polyaxon file says that is not done."""
 
     @property
     def name(self) -> str:
@@ -172,6 +239,10 @@ class NamespacePlan:
     nfs_volumes: tuple[NfsVolumePlan, ...]
     # Host-path entries granted here (what makes the namespace privileged).
     host_paths: tuple[NamedEntry, ...]
+    container_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The LimitRange's container defaults: {"requests": {...}, "limits": {...}}."""
+    quota: Optional[Mapping[str, str]] = None
+    """The ResourceQuota's spec.hard, if its teams set one."""
 
     def claim_names(self) -> dict[tuple[str, str], str]:
         """The claim of each NFS entry here, by (side, entry)."""

@@ -31,13 +31,13 @@ def digest(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
-def dns_label(name: str, prefix: str = "") -> str:
-    """A DNS-1123 label (volume, claim, Job names) for `prefix + name`."""
+def dns_label(name: str, prefix: str = "", limit: int = DNS_LABEL_MAX) -> str:
+    """A DNS-1123 label (volume, claim, Job names) for `prefix + name`, at most `limit` long."""
     candidate = prefix + name
-    if _kept(candidate, DNS_LABEL, DNS_LABEL_MAX):
+    if _kept(candidate, DNS_LABEL, limit):
         return candidate
     suffix = digest(name)
-    room = DNS_LABEL_MAX - len(prefix) - len(suffix) - 1
+    room = limit - len(prefix) - len(suffix) - 1
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:room].strip("-")
     # Always `<slug>-<digest>`, a shape no kept name has.
     return f"{prefix}{slug or 'x'}-{suffix}"

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import Counter, defaultdict
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
+from .resources import is_extended
+from .settings import default_layers, default_resources
 from .volumes import volume_name
 
 
@@ -53,7 +55,9 @@ def nfs_volume_plan(item: NamedEntry, namespace: str, own_directory: bool) -> Nf
     )
 
 
-def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: list[Problem]) -> tuple[NamespacePlan, ...]:
+def plan_namespaces(
+    config: StackConfig, teams: Sequence[TeamAccess], problems: list[Problem]
+) -> tuple[NamespacePlan, ...]:
     """Group teams by namespace; a namespace is adopted or created, never both.
 
     An NFS outputs entry granted in several namespaces gives each its own directory
@@ -66,7 +70,10 @@ def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: 
         namespace: granted_entries(config.persistence, members) for namespace, members in by_namespace.items()
     }
     sharing = Counter(
-        (item.side, item.name) for granted in granted_per_namespace.values() for item in granted if item.side == "outputs"
+        (item.side, item.name)
+        for granted in granted_per_namespace.values()
+        for item in granted
+        if item.side == "outputs"
     )
     plans = []
     for namespace, members in sorted(by_namespace.items()):
@@ -91,6 +98,14 @@ def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: 
             )
         granted = granted_per_namespace[namespace]
         host_paths = tuple(item for item in granted if isinstance(item.entry, HostPathEntry))
+        container_defaults = _agreed(
+            {team.name: _limit_range_defaults(config, team) for team in members},
+            members,
+            "runDefaults.resources",
+            "LimitRange",
+            problems,
+        )
+        quota = _agreed({team.name: team.bounds.quota for team in members}, members, "quota", "ResourceQuota", problems)
         plans.append(
             NamespacePlan(
                 name=namespace,
@@ -103,9 +118,36 @@ def plan_namespaces(config: StackConfig, teams: Sequence[TeamAccess], problems: 
                     if isinstance(item.entry, NfsEntry)
                 ),
                 host_paths=host_paths,
+                container_defaults=container_defaults,
+                quota=quota,
             )
         )
     return tuple(plans)
+
+
+def _limit_range_defaults(config: StackConfig, team: TeamAccess) -> dict[str, dict[str, str]]:
+    """What a pod made outside this stack gets in the team's namespace: its runs' default cpu and memory."""
+    resources = default_resources(default_layers(config, team))
+    return {
+        side: {name: value for name, value in values.items() if not is_extended(name)}
+        for side, values in resources.items()
+    }
+
+
+def _agreed(values: dict[str, Any], members: Sequence[TeamAccess], key: str, kind: str, problems: list[Problem]) -> Any:
+    """The one value the teams sharing a namespace give one of its objects; a problem when they differ."""
+    first = values[members[0].name]
+    differing = [team for team in members[1:] if values[team.name] != first]
+    if differing:
+        names = ", ".join(team.name for team in members)
+        problems.append(
+            Problem(
+                differing[0].key_path(key),
+                f"teams sharing namespace {members[0].namespace!r} ({names}) give it different {key}, but a namespace "
+                f"has one {kind}: give them the same",
+            )
+        )
+    return first
 
 
 def _namespace_path(config: StackConfig, team: TeamAccess) -> str:

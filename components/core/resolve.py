@@ -13,7 +13,7 @@ from .config.request import StorageRequest
 from .errors import ConfigError, Problem, child
 from .model import Mount, NamedEntry, TeamAccess
 from .names import digest
-from .volumes import merged_node_selector
+from .volumes import pin_sources, union_selector
 
 NfsClaims = Mapping[tuple[str, str], str]
 """The claim the stack makes for each NFS entry in a namespace, by (side, entry)."""
@@ -166,14 +166,5 @@ def _writable(entries: dict[str, Entry], team: TeamAccess) -> list[str]:
 
 
 def _node_selector_problems(mounts: Sequence[Mount], run_path: str) -> list[Problem]:
-    _, conflicts = merged_node_selector(mounts)
-    return [
-        Problem(
-            run_path,
-            f"no node can satisfy this run: {entry_path(conflict.first.side, conflict.first.name, 'nodeSelector')} "
-            f"pins {conflict.label}={conflict.first.node_selector[conflict.label]} but "
-            f"{entry_path(conflict.second.side, conflict.second.name, 'nodeSelector')} pins "
-            f"{conflict.label}={conflict.second.node_selector[conflict.label]}",
-        )
-        for conflict in conflicts
-    ]
+    _, conflicts = union_selector(pin_sources(mounts))
+    return [Problem(run_path, f"mounts entries that disagree: {conflict.describe()}") for conflict in conflicts]

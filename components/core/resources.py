@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -94,6 +94,57 @@ def resource_name(name: str) -> str:
     return name
 
 
+# ResourceQuota's own names (object counts and compute totals) besides `count/<resource>[.<group>]`.
+QUOTA_NAMES = (
+    "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "replicationcontrollers",
+    "resourcequotas", "services.loadbalancers", "services.nodeports", "requests.storage",
+)  # fmt: skip
+_COUNT = re.compile(r"count/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_STORAGE_CLASS_QUOTA = re.compile(
+    r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.storageclass\.storage\.k8s\.io/(requests\.storage|persistentvolumeclaims)"
+)
+QUOTA_HELP = (
+    "use pods, requests.cpu, limits.memory, requests.nvidia.com/gpu, count/jobs.batch, "
+    "<class>.storageclass.storage.k8s.io/requests.storage and the like"
+)
+
+
+def quota_resource(key: str) -> Optional[tuple[str, str]]:
+    """The (side, resource) a quota key bounds pods by, if any: `cpu` and `requests.cpu` bound requests."""
+    if key in QUOTA_NAMES or _COUNT.fullmatch(key) or _STORAGE_CLASS_QUOTA.fullmatch(key):
+        return None
+    side, dot, resource = key.partition(".")
+    return (side, resource) if dot and side in SIDES else ("requests", key)
+
+
+def quota_key(name: str) -> str:
+    """A name a ResourceQuota's `spec.hard` accepts; ValueError naming the forms otherwise."""
+    bound = quota_resource(name)
+    if bound is None:
+        return name
+    resource = bound[1]
+    try:
+        resource_name(resource)
+    except ValueError:
+        raise ValueError(f"{name!r} is no ResourceQuota key; {QUOTA_HELP}") from None
+    if is_extended(resource) and not resource.startswith(HUGEPAGES_PREFIX) and name != f"requests.{resource}":
+        # Extended resources are never overcommitted: Kubernetes quotas them by requests only.
+        raise ValueError(f"{name!r}: an extended resource is quota'd as requests.{resource} only")
+    return name
+
+
+def polyaxon_quantity(kind: str, amount: float) -> str:
+    """A Polyaxon-file amount as a quantity: cpu in cores (0.5 -> 500m), memory in MiB (4096 -> 4096Mi), devices."""
+    value = Decimal(repr(amount)).normalize()
+    if kind == "memory":
+        return f"{value:f}Mi"
+    if kind == "cpu" and value != value.to_integral_value():
+        millis = (value * 1000).normalize()
+        if millis == millis.to_integral_value():
+            return f"{millis:f}m"
+    return f"{value:f}"
+
+
 @dataclass(frozen=True)
 class ResourceLayer:
     """Requests and limits from one place in the config, for messages."""
@@ -101,9 +152,36 @@ class ResourceLayer:
     path: str
     requests: Mapping[str, str]
     limits: Mapping[str, str]
+    paths: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """Where each (side, resource) is written, when not at `<path>.<side>.<resource>` (Polyaxon's spelling)."""
 
     def side(self, side: str) -> Mapping[str, str]:
         return self.requests if side == "requests" else self.limits
+
+    def where(self, side: str, name: str) -> str:
+        """The config path of one resource's value on one side."""
+        return self.paths.get((side, name)) or child(child(self.path, side), name)
+
+
+def overlay(specific: ResourceLayer, general: ResourceLayer) -> ResourceLayer:
+    """One layer of both: `specific`'s values, and `general`'s where it gives none, each at its own path."""
+    sides = {
+        side: {**general.side(side), **specific.side(side)} for side in SIDES
+    }
+    paths = {
+        (side, name): (_at(specific, side, name) or _at(general, side, name))[1]  # type: ignore[index]
+        for side in SIDES
+        for name in sides[side]
+    }
+    return ResourceLayer(specific.path, sides["requests"], sides["limits"], paths)
+
+
+BOUNDED_RESOURCES = ("cpu", "memory")
+"""Every run ends with both a request and a limit of these."""
+BUILT_IN_RESOURCES = ResourceLayer(
+    "the built-in defaults", requests={"cpu": "1", "memory": "2Gi"}, limits={"cpu": "2", "memory": "4Gi"}
+)
+"""The last default layer: what a run gets when neither it nor its team nor its stack says."""
 
 
 def layer_problems(layer: ResourceLayer) -> list[Problem]:
@@ -132,6 +210,9 @@ def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict
     - a request is at most its limit;
     - extended resources are whole numbers, with requests equal to limits (one side given sets both).
 
+    Of BOUNDED_RESOURCES, a side still missing takes the other side's value, as the API server
+    would take a missing request from the limit: with BUILT_IN_RESOURCES last, both are always set.
+
     A default that would break one is left out; the run's own values that break one are a problem
     (each default layer is checked on its own, once, by `layer_problems`).
     """
@@ -149,7 +230,7 @@ def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict
                     continue
                 if _consistent(name, {**{s: values[s].get(name) for s in SIDES}, side: candidate}):
                     values[side][name] = candidate
-        if is_extended(name):
+        if is_extended(name) or name in BOUNDED_RESOURCES:
             for side, other in (("requests", "limits"), ("limits", "requests")):
                 if name in values[side] and name not in values[other]:
                     values[other][name] = values[side][name]
@@ -161,7 +242,7 @@ def effective_resources(layers: Sequence[ResourceLayer]) -> tuple[dict[str, dict
 
 def _at(layer: ResourceLayer, side: str, name: str) -> Optional[tuple[str, str]]:
     text = layer.side(side).get(name)
-    return None if text is None else (text, child(child(layer.path, side), name))
+    return None if text is None else (text, layer.where(side, name))
 
 
 def _consistent(name: str, sides: Mapping[str, Optional[tuple[str, str]]]) -> bool:

@@ -31,6 +31,8 @@ NON_ROOT_POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsUser": NON_ROOT_UID,
     "runAsGroup": NON_ROOT_UID,
     "fsGroup": NON_ROOT_UID,
+    # Chown a volume only when its root is not the group's already, not at every start of a run.
+    "fsGroupChangePolicy": "OnRootMismatch",
     **POD_SECURITY_CONTEXT,
 }
 # The only capability Pod Security `restricted` lets a container add.

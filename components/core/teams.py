@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .config.catalog import SIDES, Persistence, Side
-from .config.stack import StackConfig
+from .config.stack import TEAM_BOUNDS, StackConfig, TeamBounds
 from .errors import Problem
 from .model import TeamAccess
 
@@ -16,9 +16,16 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     if config.teams is None:
         namespace = config.namespace
         everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}
+        # The implicit team's bounds sit at the top level; the stack's runDefaults apply to it as to any team.
+        bounds = TeamBounds.model_validate(config.model_dump(include=set(TEAM_BOUNDS)))
         return {
             None: TeamAccess(
-                namespace, namespace, everything["data"], everything["outputs"], allow_privileged=config.allowPrivileged
+                namespace,
+                namespace,
+                everything["data"],
+                everything["outputs"],
+                allow_privileged=config.allowPrivileged,
+                bounds=bounds,
             )
         }
     access: dict[Optional[str], TeamAccess] = {}
@@ -26,7 +33,14 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
         path = f"teams.{name}"
         grants = {side: _granted(persistence, side, getattr(team, side), f"{path}.{side}", problems) for side in SIDES}
         access[name] = TeamAccess(
-            name, team.namespace, grants["data"], grants["outputs"], path, allow_privileged=team.allowPrivileged
+            name,
+            team.namespace,
+            grants["data"],
+            grants["outputs"],
+            path,
+            allow_privileged=team.allowPrivileged,
+            run_defaults=team.runDefaults,
+            bounds=team,
         )
     return access
 

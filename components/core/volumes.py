@@ -8,8 +8,8 @@ builder calls it for the `job` command and inside RunTemplate alike.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Optional, Protocol, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Optional, Protocol, Sequence
 
 from ..conventions import (
     DATA_PATHS_ENV,
@@ -17,11 +17,13 @@ from ..conventions import (
     EXECUTION_ID_LABEL,
     LEGACY_DATA_PATHS_ENV,
     OUTPUTS_PATH_ENV,
+    REFS_OUTPUTS_PATHS_ENV,
     STORE_CREDENTIALS_ENV_PREFIX,
     STORES_ACCESS_KEYS_ENV,
 )
-from .config.catalog import Side
-from .model import Mount
+from .config.catalog import Side, entry_path
+from .model import Mount, OutputsRef
+from .refs import REF_KINDS
 from .names import dns_label, env_name
 
 
@@ -52,6 +54,20 @@ def data_paths_value(data: Sequence[_Located]) -> str:
     return json.dumps({item.name: item.path for item in data}, separators=(",", ":"))
 
 
+def run_outputs_directory(mount: Mount, team: str, run: str) -> str:
+    """Where a run's executions write: `<outputs mountPath or bucket URL>/<team>/<run>`, as Polyaxon laid out outputs."""
+    return "/".join((mount.path.rstrip("/"), team, run))
+
+
+def refs_outputs_paths_value(refs: Sequence[OutputsRef], team: str) -> str:
+    """POLYAXON_REFS_OUTPUTS_PATHS: JSON {"jobs": [...], "experiments": [...]}, in the order given, non-empty kinds only."""
+    paths = {
+        kind: [run_outputs_directory(ref.mount, team, ref.run) for ref in refs if ref.kind == kind]
+        for kind in REF_KINDS
+    }
+    return json.dumps({kind: listed for kind, listed in paths.items() if listed}, separators=(",", ":"))
+
+
 def pod_volume(mount: Mount) -> dict[str, Any]:
     """The pod volume of a host-path or claim mount, under its derived name."""
     name = volume_name(mount.side, mount.name)
@@ -67,25 +83,35 @@ def pod_volume(mount: Mount) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SelectorConflict:
-    """Two mounts pinning one node label to different values: no node can run the pod."""
+    """One node label pinned to two values by two sources: no node can run the pod."""
 
     label: str
-    first: Mount
-    second: Mount
+    first: tuple[str, str]
+    """(source, value) of the first to pin it."""
+    second: tuple[str, str]
+
+    def describe(self) -> str:
+        return (
+            f"{self.first[0]} pins {self.label}={self.first[1]} but {self.second[0]} pins "
+            f"{self.label}={self.second[1]}: no node can run the pod"
+        )
 
 
-def merged_node_selector(mounts: Sequence[Mount]) -> tuple[dict[str, str], list[SelectorConflict]]:
-    """The union of the mounts' node selectors, and every label pinned two ways."""
-    selector: dict[str, str] = {}
-    pinned_by: dict[str, Mount] = {}
+def union_selector(sources: Sequence[tuple[str, Mapping[str, str]]]) -> tuple[dict[str, str], list[SelectorConflict]]:
+    """The union of node selectors, each given with its source, and every label two sources pin two ways."""
+    selector: dict[str, tuple[str, str]] = {}  # label -> (source, value)
     conflicts = []
-    for mount in mounts:
-        for label, value in sorted(mount.node_selector.items()):
-            if label not in selector:
-                selector[label], pinned_by[label] = value, mount
-            elif selector[label] != value:
-                conflicts.append(SelectorConflict(label, pinned_by[label], mount))
-    return selector, conflicts
+    for source, labels in sources:
+        for label, value in sorted(labels.items()):
+            first = selector.setdefault(label, (source, value))
+            if first[1] != value:
+                conflicts.append(SelectorConflict(label, first, (source, value)))
+    return {label: value for label, (_, value) in selector.items()}, conflicts
+
+
+def pin_sources(mounts: Sequence[Mount]) -> list[tuple[str, Mapping[str, str]]]:
+    """The node labels each mount pins, by the config path of its entry's nodeSelector."""
+    return [(entry_path(mount.side, mount.name, "nodeSelector"), mount.node_selector) for mount in mounts]
 
 
 @dataclass(frozen=True)
@@ -102,22 +128,30 @@ class PodStorage:
     """The subset of `env` that locates the outputs directory."""
 
 
-def pod_storage(data: Sequence[Mount], outputs: Mount, team: str, run: str) -> PodStorage:
-    """The volumes, mounts, node selector and env of a run mounting `data` and `outputs`.
+def pod_storage(
+    data: Sequence[Mount],
+    outputs: Mount,
+    team: str,
+    run: str,
+    refs: Sequence[OutputsRef] = (),
+    node_selector: Mapping[str, str] = {},
+) -> PodStorage:
+    """The volumes, mounts, node selector and env of a run mounting `data` and `outputs`, and reading the
+    outputs of the earlier runs `refs` (their outputs entries mounted read-only, unless the run's own).
+    `node_selector`: the run's own, merged with what its host paths pin.
 
-    Raises ValueError when two mounts pin a node label two ways (the planner
+    Raises ValueError when two of them pin a node label two ways (the planner
     reports that as a config problem before it gets here).
     """
     mounted = [*data, outputs]
-    node_selector, conflicts = merged_node_selector(mounted)
+    for ref in refs:
+        if all((mount.side, mount.name) != (ref.mount.side, ref.mount.name) for mount in mounted):
+            mounted.append(replace(ref.mount, read_only=True))
+    selector, conflicts = union_selector([("the run's nodeSelector", node_selector), *pin_sources(mounted)])
     if conflicts:
-        conflict = conflicts[0]
-        raise ValueError(
-            f"no node can run this pod: {conflict.first.name} pins {conflict.label}="
-            f"{conflict.first.node_selector[conflict.label]} but {conflict.second.name} pins "
-            f"{conflict.label}={conflict.second.node_selector[conflict.label]}"
-        )
+        raise ValueError(conflicts[0].describe())
     volumes, volume_mounts = [], []
+    outputs_mount = None
     for mount in mounted:
         if not mount.is_volume:
             continue  # buckets are reached through credentials, not mounted
@@ -126,29 +160,36 @@ def pod_storage(data: Sequence[Mount], outputs: Mount, team: str, run: str) -> P
         if mount.read_only:
             volume_mount["readOnly"] = True
         volume_mounts.append(volume_mount)
+        if mount is outputs:
+            outputs_mount = volume_mount
 
     outputs_env = (
-        {"name": EXECUTION_ID_ENV, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{EXECUTION_ID_LABEL}']"}}},
+        {
+            "name": EXECUTION_ID_ENV,
+            "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{EXECUTION_ID_LABEL}']"}},
+        },
+        # One directory per Job execution below the run's.
         {
             "name": OUTPUTS_PATH_ENV,
-            # <outputs base>/<team>/<run>/<execution>, as Polyaxon laid out its outputs.
-            "value": "/".join([*map(literal, (outputs.path.rstrip("/"), team, run)), f"$({EXECUTION_ID_ENV})"]),
+            "value": f"{literal(run_outputs_directory(outputs, team, run))}/$({EXECUTION_ID_ENV})",
         },
     )
     data_paths = literal(data_paths_value(data))
-    env = (
+    env = [
         outputs_env[0],
         {"name": DATA_PATHS_ENV, "value": data_paths},
         {"name": LEGACY_DATA_PATHS_ENV, "value": data_paths},
         outputs_env[1],
         *_credentials_env(mounted),
-    )
+    ]
+    if refs:
+        env.append({"name": REFS_OUTPUTS_PATHS_ENV, "value": literal(refs_outputs_paths_value(refs, team))})
     return PodStorage(
         volumes=tuple(volumes),
         volume_mounts=tuple(volume_mounts),
-        outputs_mount=volume_mounts[-1] if outputs.is_volume else None,
-        node_selector=node_selector,
-        env=env,
+        outputs_mount=outputs_mount,
+        node_selector=selector,
+        env=tuple(env),
         outputs_env=outputs_env,
     )
 

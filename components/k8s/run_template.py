@@ -5,10 +5,12 @@ from typing import Any, Awaitable, Mapping, NotRequired, Optional, Sequence, Typ
 
 import pulumi
 
-from ..core.config.stack import DEFAULT_INIT_IMAGE
-from ..core.job import job_manifest
-from ..core.model import Mount, RunSpec, mount_kind_problem
-from ..core.names import dns_label
+from ..core.errors import Problem
+from ..core.job import generate_name, job_manifest
+from ..core.model import TEMPLATE_FIELDS, Mount, OutputsRef, RunSpec, mount_kind_problem
+from ..core.refs import ref_problem
+from ..core.resources import BUILT_IN_RESOURCES, ResourceLayer, effective_resources
+from ..core.volumes import union_selector
 from ..core.yaml_io import to_yaml
 
 
@@ -44,8 +46,15 @@ class ResourcesArgs(TypedDict):
     """Resource limits of the main container, as Kubernetes quantities."""
 
 
+class OutputsRefsArgs(TypedDict):
+    jobs: NotRequired[Sequence[str]]
+    """Runs of this template, of kind job, whose outputs the run reads."""
+    experiments: NotRequired[Sequence[str]]
+    """Runs of this template, of kind experiment, whose outputs the run reads."""
+
+
 class RunArgs(TypedDict):
-    """One training run: its container, and the storage it mounts."""
+    """One training run: its container, the storage it mounts, and how its pod is scheduled and kept."""
 
     image: pulumi.Input[str]
     """The container image of the run."""
@@ -60,13 +69,47 @@ class RunArgs(TypedDict):
     env: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Environment variables of the run, after the storage variables (so they can use $(POLYAXON_RUN_OUTPUTS_PATH))."""
     resources: NotRequired[ResourcesArgs]
-    """Requests and limits of the main container."""
+    """Requests and limits of the main container; cpu and memory get built-in defaults where not given."""
     security_context: NotRequired[Mapping[str, Any]]
     """Container securityContext fields (Kubernetes spelling) replacing the hardened defaults one by one."""
     image_pull_policy: NotRequired[str]
     """Always (default), IfNotPresent or Never."""
     automount_service_account_token: NotRequired[bool]
     """Mount an API token into the pod. Default false."""
+    kind: NotRequired[str]
+    """experiment (default) or job: which tracker of polyaxon-client the run uses."""
+    node_selector: NotRequired[Mapping[str, str]]
+    """Node labels the pod is pinned to, besides what its host paths pin."""
+    tolerations: NotRequired[Sequence[Mapping[str, Any]]]
+    """Taints the pod tolerates (Kubernetes spelling)."""
+    affinity: NotRequired[Mapping[str, Any]]
+    """The pod's affinity (Kubernetes spelling)."""
+    labels: NotRequired[Mapping[str, str]]
+    """Labels of the Job and its pod, under polyaxon-storage's own."""
+    annotations: NotRequired[Mapping[str, str]]
+    """Annotations of the Job and its pod, under polyaxon-storage's own."""
+    service_account: NotRequired[str]
+    """Run as this ServiceAccount instead of the template's."""
+    image_pull_secrets: NotRequired[Sequence[str]]
+    """Secrets, in the namespace, to pull the image with."""
+    secret_refs: NotRequired[Sequence[str]]
+    """Secrets loaded as environment variables (envFrom), before the config maps."""
+    config_map_refs: NotRequired[Sequence[str]]
+    """ConfigMaps loaded as environment variables (envFrom)."""
+    max_restarts: NotRequired[int]
+    """Restart a failed run up to this many times (restartPolicy OnFailure). Default: never."""
+    ttl_seconds_after_finished: NotRequired[int]
+    """Seconds a finished Job is kept. Default one week."""
+    active_deadline_seconds: NotRequired[int]
+    """Seconds the Job may run before it is stopped. Default none."""
+    shm_size: NotRequired[str]
+    """Size of /dev/shm. Default: the memory limit."""
+    outputs_refs: NotRequired[OutputsRefsArgs]
+    """Earlier runs of this template whose outputs the run reads (mounted read-only)."""
+    params: NotRequired[Mapping[str, Any]]
+    """The run's params: POLYAXON_PARAMS."""
+    log_level: NotRequired[str]
+    """POLYAXON_LOG_LEVEL. Default INFO."""
 
 
 class RunTemplateArgs(TypedDict):
@@ -80,9 +123,18 @@ class RunTemplateArgs(TypedDict):
     """The team: its directory under the outputs base, and a label. Default: the namespace."""
     init_image: NotRequired[str]
     """Image of the init container that creates a run's outputs directory. Default busybox:1.37.0."""
+    project: NotRequired[str]
+    """The project runs report to polyaxon-client as `<team>.<project>`. Default: the Pulumi project."""
+    gpu_resource: NotRequired[str]
+    """The resource a GPU is: runs without a limit of it get NVIDIA_VISIBLE_DEVICES=none. Default nvidia.com/gpu."""
+    tpu_resource: NotRequired[str]
+    """The resource a TPU is: runs with it get the TPU TensorFlow version annotation. Default cloud-tpus.google.com/v2."""
+    tpu_tf_version: NotRequired[str]
+    """TensorFlow version of TPU runs' TPUs. Default 1.12."""
 
 
-_SPEC_FIELDS = tuple(field.name for field in fields(RunSpec) if field.name not in ("name", "team", "init_image"))
+_SPEC_FIELDS = tuple(field.name for field in fields(RunSpec) if field.name not in TEMPLATE_FIELDS)
+_TUPLE_FIELDS = ("command", "args", "tolerations", "image_pull_secrets", "secret_refs", "config_map_refs")
 
 
 class RunTemplate(pulumi.ComponentResource):
@@ -97,36 +149,31 @@ class RunTemplate(pulumi.ComponentResource):
 
     jobs: pulumi.Output[dict[str, dict[str, Any]]]
     """Run name -> its Job manifest; secret when any input they are made of is."""
-    job_names: pulumi.Output[dict[str, str]]
-    """Run name -> its Job's metadata.name."""
+    generate_names: pulumi.Output[dict[str, str]]
+    """Run name -> its Job's metadata.generateName (`<run>-`: each submission is a new Job)."""
     namespace: pulumi.Output[str]
     """The namespace the Jobs run in."""
 
     def __init__(self, name: str, args: RunTemplateArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("polyaxon-storage:index:RunTemplate", name, None, opts)
-        runs = dict(args["runs"])
-        for run, run_args in runs.items():
-            mounts = [*(f"data[{index}]" for index in range(len(run_args.get("data", ())))), "outputs"]
-            for where, mount in zip(mounts, [*run_args.get("data", ()), run_args["outputs"]]):
-                problem = mount_kind_problem(set(mount))
-                if problem:
-                    raise ValueError(f"RunTemplate {name!r}: runs.{run}.{where}: {problem}")
+        runs = {run: _checked(name, run, run_args, args["runs"]) for run, run_args in args["runs"].items()}
+        template = {key: args[key] for key in TEMPLATE_FIELDS if key in args}  # type: ignore[literal-required]
+        template.setdefault("project", pulumi.get_project())
         # Every run's spec from one Output of every input, resolved at once: an Output per
         # run, or per node of a manifest, cost more than the rest of the program (bench/).
         self.jobs = _all_resolved(
             {
                 "runs": runs,
-                "team": args.get("team"),
-                "init_image": args.get("init_image", DEFAULT_INIT_IMAGE),
+                "template": template,
                 "namespace": args["namespace"],
                 "service_account": args["service_account"],
             }
         ).apply(_manifests)
         namespace = args["namespace"]
         self.namespace = namespace if isinstance(namespace, pulumi.Output) else pulumi.Output.from_input(namespace)
-        self.job_names = pulumi.Output.from_input({run: dns_label(run) for run in runs})
+        self.generate_names = pulumi.Output.from_input({run: generate_name(run) for run in runs})
         # The specs themselves are left out: a stack that exports them would serialize them once more.
-        self.register_outputs({"jobNames": self.job_names, "namespace": self.namespace})
+        self.register_outputs({"generateNames": self.generate_names, "namespace": self.namespace})
 
     def job(self, run: str) -> pulumi.Output[dict[str, Any]]:
         """One run's Job manifest."""
@@ -137,18 +184,50 @@ class RunTemplate(pulumi.ComponentResource):
         return self.job(run).apply(lambda manifest: to_yaml([manifest]))
 
 
+def _checked(template: str, run: str, args: RunArgs, runs: Mapping[str, RunArgs]) -> dict[str, Any]:
+    """A run's args, checked as the API server would check its Job, with cpu and memory defaults filled in."""
+    where = f"RunTemplate {template!r}: runs.{run}"
+    mounts = [*(f"data[{index}]" for index in range(len(args.get("data", ())))), "outputs"]
+    for at, mount in zip(mounts, [*args.get("data", ()), args["outputs"]]):
+        problem = mount_kind_problem(set(mount))
+        if problem:
+            raise ValueError(f"{where}.{at}: {problem}")
+    given = args.get("resources", {})
+    resources, problems = effective_resources(
+        [ResourceLayer("resources", given.get("requests", {}), given.get("limits", {})), BUILT_IN_RESOURCES]
+    )
+    kinds = {other: other_args.get("kind", "experiment") for other, other_args in runs.items()}
+    for key, names in args.get("outputs_refs", {}).items():
+        for index, ref in enumerate(names):
+            found = ref_problem(key, ref, run, kinds, list(names[:index]))
+            if found:
+                problems.append(Problem(f"outputs_refs.{key}[{index}]", found))
+    pins = [
+        (f"mount {mount['name']!r}", mount.get("node_selector", {}))
+        for mount in [*args.get("data", ()), args["outputs"]]
+    ]
+    _, conflicts = union_selector([("its node_selector", args.get("node_selector", {})), *pins])
+    problems.extend(Problem("", conflict.describe()) for conflict in conflicts)
+    if problems:
+        raise ValueError(f"{where}: " + "; ".join(str(problem) for problem in problems))
+    return {**args, "resources": resources}
+
+
 def _manifests(resolved: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    team = resolved["team"] or resolved["namespace"]
+    template = resolved["template"]
+    team = template.get("team") or resolved["namespace"]
+    outputs = {name: Mount(side="outputs", **run["outputs"]) for name, run in resolved["runs"].items()}
     jobs = {}
     for name, run in resolved["runs"].items():
         settings = {key: run[key] for key in _SPEC_FIELDS if key in run}
-        for key in ("command", "args"):
+        for key in _TUPLE_FIELDS:
             if key in settings:
                 settings[key] = tuple(settings[key])
-        spec = RunSpec(name=name, team=team, init_image=resolved["init_image"], **settings)
+        settings["outputs_refs"] = {key: tuple(names) for key, names in settings.get("outputs_refs", {}).items()}
+        spec = RunSpec(name=name, **{**template, "team": team}, **settings)
         data = [Mount(side="data", **mount) for mount in run.get("data", ())]
-        outputs = Mount(side="outputs", **run["outputs"])
-        jobs[name] = job_manifest(spec, data, outputs, resolved["namespace"], resolved["service_account"])
+        refs = [OutputsRef(key, ref, outputs[ref]) for key, names in spec.outputs_refs.items() for ref in names]
+        jobs[name] = job_manifest(spec, data, outputs[name], resolved["namespace"], resolved["service_account"], refs)
     return jobs
 
 

@@ -1,6 +1,6 @@
 """TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team."""
 
-from typing import NotRequired, Optional, Sequence, TypedDict
+from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -11,6 +11,15 @@ from ..core.names import label_value
 from ..core.security import pod_security_labels
 
 RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
+RUNS_LIMIT_RANGE = "polyaxon-runs-defaults"
+RUNS_QUOTA = "polyaxon-runs-quota"
+
+
+class ContainerDefaultsArgs(TypedDict):
+    requests: NotRequired[Mapping[str, str]]
+    """What a container that requests nothing requests (LimitRange defaultRequest)."""
+    limits: NotRequired[Mapping[str, str]]
+    """What a container without limits is limited to (LimitRange default)."""
 
 
 class TeamNamespaceArgs(TypedDict):
@@ -22,11 +31,16 @@ class TeamNamespaceArgs(TypedDict):
     """The namespace exists already: only label it (server-side apply), never create or delete it. Default false."""
     pod_security: NotRequired[str]
     """Pod Security level enforced there: restricted (default), baseline or privileged."""
+    container_defaults: NotRequired[ContainerDefaultsArgs]
+    """A LimitRange giving these to every container there that does not set them, so no pod runs unbounded."""
+    quota: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """A ResourceQuota's spec.hard: what all pods there may use together."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
     """A namespace for training runs: Pod Security labels, a ServiceAccount per team without an
-    API token, and a NetworkPolicy denying ingress to the runs' pods.
+    API token, a NetworkPolicy denying ingress to the runs' pods, and, when given, a LimitRange
+    of container defaults and a ResourceQuota.
 
     A namespace it creates outlives it: removing the component (or switching to
     `existing`) leaves the namespace and everything in it, never deletes them.
@@ -89,6 +103,34 @@ class TeamNamespace(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        defaults = args.get("container_defaults")
+        if defaults is not None:
+            kubernetes.core.v1.LimitRange(
+                f"{name}/{RUNS_LIMIT_RANGE}",
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=RUNS_LIMIT_RANGE, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
+                ),
+                spec=kubernetes.core.v1.LimitRangeSpecArgs(
+                    limits=[
+                        kubernetes.core.v1.LimitRangeItemArgs(
+                            type="Container",
+                            default=defaults.get("limits") or None,
+                            default_request=defaults.get("requests") or None,
+                        )
+                    ]
+                ),
+                opts=child,
+            )
+        quota = args.get("quota")
+        if quota is not None:
+            kubernetes.core.v1.ResourceQuota(
+                f"{name}/{RUNS_QUOTA}",
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=RUNS_QUOTA, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
+                ),
+                spec=kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota),
+                opts=child,
+            )
         self.pod_security = pulumi.Output.from_input(level)
         self.register_outputs(
             {"namespace": self.namespace, "serviceAccounts": self.service_accounts, "podSecurity": self.pod_security}

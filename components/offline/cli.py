@@ -42,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     job_cmd.add_argument("target", help="stack name or path to a stack config file")
     job_cmd.add_argument("polyaxonfile", help="path to the Polyaxon file")
     job_cmd.add_argument("--team", help="the team the run belongs to (required when the stack defines teams)")
-    job_cmd.add_argument("--name", help="run name (default: the file name without its extension)")
+    job_cmd.add_argument("--name", help="run name (default: the file's name:, else its file name without extension)")
+    job_cmd.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a param of the file (repeatable); VALUE is read as a YAML scalar: 0.01, true, text",
+    )
     return parser
 
 
@@ -63,31 +70,51 @@ def _render(project: Project, target: str, resources: bool) -> str:
     if not resources:
         return to_yaml(rendering.documents())
     rows = [("TYPE", "NAME", "PARENT")] + [
-        (registration.type, registration.name, registration.parent or "-")
-        for registration in rendering.registrations
+        (registration.type, registration.name, registration.parent or "-") for registration in rendering.registrations
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     return "".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}\n" for row in rows)
 
 
-def _job(project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str]) -> str:
+def _job(
+    project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str], params: Sequence[str]
+) -> str:
     from ..core.config.fields import identifier
     from ..core.config.stack import namespace_values, parse_stack_config
     from ..core.errors import Problem
     from ..core.job import planned_job
     from ..core.plan import plan_polyaxonfile_run
-    from ..core.yaml_io import to_yaml
+    from ..core.yaml_io import load_scalar, to_yaml
 
     path = Path(polyaxonfile).resolve()
-    run_name = name or path.stem
-    try:
-        identifier(run_name)
-    except ValueError as error:
-        raise ConfigError([Problem("--name" if name else str(path), str(error))]) from None
+    overrides = {}
+    problems = []
+    for given in params:
+        key, equals, text = given.partition("=")
+        where = f"--param {key}"
+        if not equals or not key:
+            problems.append(Problem(f"--param {given}", "must be NAME=VALUE"))
+        elif key in overrides:
+            problems.append(Problem(where, "is given twice"))
+        else:
+            try:
+                overrides[key] = (load_scalar(text), where)
+            except ValueError as error:
+                problems.append(Problem(where, str(error)))
+    if name is not None:
+        try:
+            identifier(name)
+        except ValueError as error:
+            problems.append(Problem("--name", str(error)))
+    if problems:
+        raise ConfigError(problems)
     stack = project.stack_config(project.stack_file(target))
     _note_secrets(stack.secrets)
     config = parse_stack_config(namespace_values(stack.values, project.name))
-    return to_yaml([planned_job(plan_polyaxonfile_run(config, team, run_name, path))])
+    plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides)
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return to_yaml([planned_job(plan)])
 
 
 def _note_secrets(secrets: tuple[str, ...]) -> None:
@@ -110,7 +137,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         if arguments.command == "render":
             output = _render(project, arguments.target, arguments.resources)
         else:
-            output = _job(project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name)
+            output = _job(
+                project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name, arguments.param
+            )
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         return EXIT_BAD_INPUT

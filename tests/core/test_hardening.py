@@ -40,15 +40,18 @@ def test_default_resources_fill_what_a_run_does_not_set():
         "limits": {"cpu": "2", "memory": "4Gi"},
     }
     # The default memory limit (4Gi) would be below the run's request: it is left out, never
-    # applied into a pod the API server refuses; a GPU limit is its request too.
+    # applied into a pod the API server refuses, and the limit is the request; a GPU limit is its request too.
     assert pod(config, "big")["containers"][0]["resources"] == {
         "requests": {"cpu": "1", "memory": "64Gi", "nvidia.com/gpu": "1"},
-        "limits": {"cpu": "2", "nvidia.com/gpu": "1"},
+        "limits": {"cpu": "2", "memory": "64Gi", "nvidia.com/gpu": "1"},
     }
 
 
-def test_without_defaults_or_run_resources_the_container_sets_none():
-    assert "resources" not in pod(one_run())["containers"][0]
+def test_without_defaults_or_run_resources_the_container_gets_the_built_in_ones():
+    assert pod(one_run())["containers"][0]["resources"] == {
+        "requests": {"cpu": "1", "memory": "2Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    }
 
 
 def test_every_pod_uses_the_runtime_seccomp_profile():

@@ -75,10 +75,10 @@ def test_request_is_read_from_environment(tmp_path, environment, data, outputs):
     assert request.outputs == outputs
 
 
-def test_request_keys_outside_environment_are_not_read(tmp_path):
-    # In a Polyaxon file the request sits under environment: only.
-    request = load_polyaxonfile(write(tmp_path, experiment(data_refs=["data1"]))).request
-    assert request.is_empty
+def test_request_keys_outside_environment_are_typos(tmp_path):
+    # In a Polyaxon file the request sits under environment: only; at the top it would be ignored.
+    path = write(tmp_path, experiment(data_refs=["data1"]))
+    assert load_problems(path) == [f"{path}: data_refs: unknown key here (check its spelling and the config reference)"]
 
 
 # ---------------------------------------------------------------- image and command
@@ -103,20 +103,6 @@ def test_no_build_and_no_run_give_no_image_and_no_command(tmp_path):
     loaded = load_polyaxonfile(write(tmp_path, experiment({"data_refs": ["data1"]})))
     assert loaded.image is None
     assert loaded.command is None
-
-
-def test_other_sections_are_ignored(tmp_path):
-    document = experiment(
-        {"data_refs": ["data2"], "resources": {"gpu": {"limits": 1}}, "node_selector": {"gpu": "yes"}},
-        declarations={"lr": 0.1},
-        hptuning={"concurrency": 2, "matrix": {"lr": {"values": [0.1, 0.2]}}},
-        logging={"level": "INFO"},
-        build={"image": IMAGE, "build_steps": ["pip install x"]},
-        run={"cmd": "python train.py", "something": True},
-    )
-    loaded = load_polyaxonfile(write(tmp_path, document))
-    assert loaded.request.data == ("data2",)
-    assert loaded.image == IMAGE
 
 
 # ---------------------------------------------------------------- errors name the file
@@ -246,3 +232,189 @@ def test_stack_run_without_image_anywhere_is_an_error(tmp_path):
     write(tmp_path, experiment({"data_refs": ["data1"]}))
     found = problems(stack(train={"polyaxonfile": "polyaxonfile.yaml"}), tmp_path)
     assert any(p.startswith("runs.train.image: ") for p in found), found
+
+
+# ---------------------------------------------------------------- nothing dropped silently (run-spec §1)
+
+
+@pytest.mark.parametrize(
+    "sections, key, words",
+    [
+        pytest.param({"environment": {"data_ref": ["data1"]}}, "environment.data_ref", "unknown key", id="data_ref"),
+        pytest.param({"environment": {"persistance": {"data": ["data1"]}}}, "environment.persistance", "unknown key", id="persistance"),
+        pytest.param({"environment": {"resources": {"gpus": {"limits": 1}}}}, "environment.resources.gpus", "unknown key", id="gpus"),
+        pytest.param({"environment": {"node_selectors": {"a": "b"}}}, "environment.node_selectors", "unknown key", id="node_selectors"),
+        pytest.param({"run": {"command": "x"}}, "run.command", "unknown key", id="run.command"),
+        pytest.param({"build": {"imag": "x"}}, "build.imag", "unknown key", id="build.imag"),
+        pytest.param({"enviroment": {}}, "enviroment", "unknown key", id="enviroment"),
+        pytest.param({"environment": {"replicas": {"n_workers": 2}}}, "environment.replicas", "distributed runs are not supported", id="replicas"),
+        pytest.param({"environment": {"tensorflow": {"n_workers": 2}}}, "environment.tensorflow", "distributed runs are not supported", id="tensorflow"),
+        pytest.param({"hptuning": {"concurrency": 2}}, "hptuning", "kind group", id="hptuning"),
+        pytest.param({"logging": {"level": "LOUD"}}, "logging.level", "must be 'INFO'", id="log-level"),
+        pytest.param({"environment": {"max_restarts": -1}}, "environment.max_restarts", "greater than or equal to 0", id="negative-restarts"),
+        pytest.param({"environment": {"resources": {"gpu": {"limits": 0.5}}}}, "environment.resources.gpu.limits", "whole units", id="half-gpu"),
+        pytest.param({"environment": {"resources": {"cpu": {"limits": "lots"}}}}, "environment.resources.cpu.limits", "not a number", id="cpu-text"),
+        pytest.param({"environment": {"tolerations": [{"operator": "Equal", "value": "x"}]}}, "environment.tolerations[0]", "without a key", id="toleration"),
+        pytest.param({"environment": {"labels": {"app.kubernetes.io/managed-by": "me"}}}, None, None, id="reserved-label-is-a-plan-problem"),
+    ],
+)
+def test_every_key_is_known_and_typos_are_errors_at_their_path(tmp_path, sections, key, words):
+    path = write(tmp_path, experiment(**sections))
+    if key is None:
+        load_polyaxonfile(path)
+        return
+    found = load_problems(path)
+    assert any(problem.startswith(f"{path}: {key}: ") and words in problem for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "document, words",
+    [
+        pytest.param({"version": 1, "kind": "group"}, "kind: group: hyperparameter tuning", id="group"),
+        pytest.param({"version": 1, "kind": "notebook"}, "kind: notebook: notebooks are not training runs", id="notebook"),
+        pytest.param({"version": 1, "kind": "tensorboard"}, "kind: tensorboard:", id="tensorboard"),
+        pytest.param({"version": 1, "kind": "build"}, "kind: build: image builds are not run", id="build"),
+        pytest.param({"version": 1, "kind": "pipeline"}, "kind: pipeline: pipelines are not supported", id="pipeline"),
+        pytest.param({"version": 1.1, "kind": "component"}, "is a Polyaxon v1 file (kind: component)", id="v1-component"),
+        pytest.param({"version": 1.1, "kind": "operation"}, "is a Polyaxon v1 file (kind: operation)", id="v1-operation"),
+        pytest.param({"version": 1, "kind": "experiments"}, "kind: 'experiments' is not a Polyaxon kind", id="typo-kind"),
+        pytest.param({"version": 1}, "kind: is required", id="no-kind"),
+        pytest.param({"kind": "experiment"}, "version: is required", id="no-version"),
+        pytest.param({"version": 2, "kind": "job"}, "version: 2 is not supported", id="version-2"),
+        pytest.param({"version": 1, "kind": "job", "declarations": {"a": 1}}, "declarations: a job takes params", id="job-declarations"),
+    ],
+)
+def test_unsupported_kinds_and_versions_are_a_clear_error(tmp_path, document, words):
+    path = write(tmp_path, document)
+    found = load_problems(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}: ") and words in found[0], found
+
+
+def test_build_only_and_metadata_keys_are_accepted_with_a_warning_saying_what_was_not_done(tmp_path):
+    document = experiment(
+        {"index": 0, "data_refs": ["data1"]},
+        name="resnet",
+        description="a run",
+        tags=["vision"],
+        framework="pytorch",
+        backend="native",
+        logging={"level": "INFO", "formatter": "json"},
+        inputs=[{"name": "lr", "type": "float", "default": 0.1}],
+        outputs=[{"name": "loss", "type": "float"}],
+        build={"image": IMAGE, "build_steps": ["pip install -r requirements.txt"], "env_vars": [["A", "1"]], "nocache": True},
+        run={"cmd": "python train.py --lr {{ lr }}"},
+    )
+    loaded = load_polyaxonfile(write(tmp_path, document))
+    where = f"{tmp_path / 'polyaxonfile.yaml'}: "
+    warnings = {str(warning).removeprefix(where) for warning in loaded.warnings}
+    assert warnings == {
+        "description: metadata, not used here",
+        "tags: metadata, not used here",
+        "backend: not used: a run here is a Kubernetes Job",
+        "framework: not used: a run here is a Kubernetes Job",
+        "outputs: not used: outputs declarations are not checked here",
+        "inputs: types and options of inputs are not checked here",
+        "logging.formatter: not used: only logging.level reaches the run",
+        "build.build_steps: not run: bake them into the image",
+        "build.env_vars: not run: bake them into the image",
+        "build.nocache: not run: bake them into the image",
+        "environment.index: not used: a run here is one pod",
+    }
+    assert loaded.command[-1] == "python train.py --lr 0.1"  # an input's default is a param
+
+
+def test_a_stack_run_warns_about_its_files_unused_keys_and_name(tmp_path):
+    write(tmp_path, experiment({"data_refs": ["data1"]}, name="other", build={"image": IMAGE, "commit": "abc"}))
+    stack_plan = plan(stack(train={"polyaxonfile": "polyaxonfile.yaml"}), tmp_path)
+    warnings = [str(warning) for warning in stack_plan.warnings]
+    path = tmp_path / "polyaxonfile.yaml"
+    assert f"{path}: build.commit: not run: bake them into the image" in warnings
+    assert f"{path}: name: not used: the run is named train" in warnings
+
+
+# ---------------------------------------------------------------- params (run-spec §8)
+
+
+def test_declarations_are_rendered_into_run_and_environment(tmp_path):
+    document = experiment(
+        {"node_selector": {"pool": "{{ pool }}"}, "resources": {"gpu": {"limits": "{{ gpus }}"}}, "data_refs": ["data1"]},
+        declarations={"lr": 0.01, "pool": "gpu-a100", "gpus": 2},
+        build={"image": IMAGE},
+        run={"cmd": ["python train.py --lr={{ lr }}", "echo {{ lr * 10 }}"]},
+    )
+    write(tmp_path, document)
+    (planned,) = plan(stack(train={"polyaxonfile": "polyaxonfile.yaml"}), tmp_path).runs
+    assert planned.spec.command[-1] == "python train.py --lr=0.01 && echo 0.1"
+    assert planned.spec.node_selector == {"pool": "gpu-a100"}
+    assert planned.spec.resources["limits"]["nvidia.com/gpu"] == "2"
+    assert planned.spec.params == {"lr": 0.01, "pool": "gpu-a100", "gpus": 2}
+
+
+@pytest.mark.parametrize(
+    "cmd, key, words",
+    [
+        ("python train.py --lr={{ lr }}", "run.cmd", "'lr' is undefined"),
+        ("python train.py --lr={{ lr }", "run.cmd", "is not a valid template"),
+        ("{{ ''.__class__.__mro__ }}", "run.cmd", "is not a valid template"),
+    ],
+)
+def test_a_template_error_names_its_path_and_never_renders_empty(tmp_path, cmd, key, words):
+    path = write(tmp_path, experiment(params={"epochs": 1}, build={"image": IMAGE}, run={"cmd": cmd}))
+    found = load_problems(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}: {key}: ") and words in found[0], found
+    assert "params: epochs" in found[0] or "template" in found[0]
+
+
+def test_stack_run_params_override_the_files_and_unknown_ones_are_errors(tmp_path):
+    write(tmp_path, experiment(declarations={"lr": 0.01}, build={"image": IMAGE}, run={"cmd": "train --lr={{ lr }}"}))
+    (planned,) = plan(stack(train={"polyaxonfile": "polyaxonfile.yaml", "params": {"lr": 0.5}}), tmp_path).runs
+    assert planned.spec.command[-1] == "train --lr=0.5"
+    assert planned.spec.params == {"lr": 0.5}
+    found = problems(stack(train={"polyaxonfile": "polyaxonfile.yaml", "params": {"lrate": 0.5}}), tmp_path)
+    assert found == [f"runs.train.params.lrate: {tmp_path / 'polyaxonfile.yaml'} has no param 'lrate' (its params: lr)"]
+
+
+def test_declarations_and_params_together_are_an_error(tmp_path):
+    path = write(tmp_path, experiment(declarations={"a": 1}, params={"a": 2}))
+    assert load_problems(path) == [f"{path}: params: declarations is the old name of params, given too; keep one"]
+
+
+def test_a_required_input_without_a_param_is_an_error(tmp_path):
+    path = write(tmp_path, experiment(inputs=[{"name": "lr", "type": "float"}], params={"other": 1}))
+    found = load_problems(path)
+    assert f"{path}: inputs[0]: input 'lr' has no default and no param gives it" in found
+    assert f"{path}: params.other: is not one of the inputs (lr)" in found
+
+
+# ---------------------------------------------------------------- resources in Polyaxon's spelling (run-spec §2)
+
+
+def test_polyaxon_resources_become_kubernetes_quantities(tmp_path):
+    resources = {
+        "cpu": {"requests": 0.5, "limits": 2},
+        "memory": {"requests": 4096, "limits": 8192},
+        "gpu": {"requests": 1},
+        "tpu": {"limits": 8},
+    }
+    write(tmp_path, experiment({"resources": resources, "data_refs": []}, build={"image": IMAGE}))
+    config = {**stack(train={"polyaxonfile": "polyaxonfile.yaml"}), "gpuResource": "amd.com/gpu"}
+    (planned,) = plan(config, tmp_path).runs
+    # gpu: the stack's gpuResource, its request copied to the limit; tpu: the default TPU resource.
+    assert planned.spec.resources == {
+        "requests": {"amd.com/gpu": "1", "cloud-tpus.google.com/v2": "8", "cpu": "500m", "memory": "4096Mi"},
+        "limits": {"amd.com/gpu": "1", "cloud-tpus.google.com/v2": "8", "cpu": "2", "memory": "8192Mi"},
+    }
+
+
+def test_a_files_resources_the_api_server_would_refuse_are_an_error_in_polyaxons_words(tmp_path):
+    path = write(tmp_path, experiment({"resources": {"cpu": {"requests": 4, "limits": 2}}}, build={"image": IMAGE}))
+    found = problems(stack(train={"polyaxonfile": "polyaxonfile.yaml"}), tmp_path)
+    assert found == [
+        f"{path}: environment.resources.cpu.requests: 4 may not exceed the limit 2 "
+        f"({path}: environment.resources.cpu.limits)"
+    ]
+
+
+def test_both_config_map_spellings_are_an_error(tmp_path):
+    path = write(tmp_path, experiment({"config_map_refs": ["a"], "configmap_refs": ["a"]}))
+    assert load_problems(path) == [f"{path}: environment.configmap_refs: is the old name of config_map_refs, given too; keep one"]

@@ -426,7 +426,8 @@ class PlannedRun:
 
     @property
     def mounts(self) -> list[dict[str, Any]]:
-        return self.main.get("volumeMounts", [])
+        """The storage mounts: every mount of the main container but /dev/shm."""
+        return [mount for mount in self.main.get("volumeMounts", []) if mount["mountPath"] != "/dev/shm"]
 
     @property
     def env(self) -> dict[str, str]:
@@ -493,10 +494,12 @@ def test_volume_names_are_unique_dns_labels_and_mount_paths_are_unique(scenario:
 @EXAMPLES
 @given(scenarios())
 def test_job_names_and_labels_are_valid_and_jobs_do_not_collide(scenario: Scenario) -> None:
-    jobs = [(run.job["metadata"]["namespace"], run.job["metadata"]["name"]) for run in planned(scenario)]
+    jobs = [(run.job["metadata"]["namespace"], run.job["metadata"]["generateName"]) for run in planned(scenario)]
     assert len(set(jobs)) == len(jobs), jobs
     for run in planned(scenario):
-        assert DNS_LABEL.fullmatch(run.job["metadata"]["name"]) and len(run.job["metadata"]["name"]) <= 63
+        # Kubernetes appends 5 characters; the Job's name must stay a DNS label.
+        prefix = run.job["metadata"]["generateName"]
+        assert prefix.endswith("-") and DNS_LABEL.fullmatch(prefix + "x2b4c") and len(prefix) + 5 <= 63, prefix
         for value in run.job["metadata"]["labels"].values():
             assert LABEL_VALUE.fullmatch(value) and len(value) <= 63, value
 

@@ -83,25 +83,28 @@ def test_a_runs_resources_the_api_server_would_refuse_are_an_error_at_their_path
 
 def test_numbers_are_quantities_and_huge_pages_and_ephemeral_storage_are_resources():
     resources = {"requests": {"cpu": 0.5, "ephemeral-storage": "10Gi"}, "limits": {"hugepages-2Mi": "1Gi", "cpu": 1}}
+    # memory: the built-in defaults, as the run sets none
     assert resources_of(stack(resources)) == {
-        "requests": {"cpu": "0.5", "ephemeral-storage": "10Gi", "hugepages-2Mi": "1Gi"},
-        "limits": {"cpu": "1", "hugepages-2Mi": "1Gi"},
+        "requests": {"cpu": "0.5", "ephemeral-storage": "10Gi", "hugepages-2Mi": "1Gi", "memory": "2Gi"},
+        "limits": {"cpu": "1", "hugepages-2Mi": "1Gi", "memory": "4Gi"},
     }
 
 
 @pytest.mark.parametrize("side, other", [("requests", "limits"), ("limits", "requests")])
 def test_a_gpu_given_on_one_side_is_the_other_side_too(side, other):
-    assert resources_of(stack({side: {"nvidia.com/gpu": 2}})) == {side: {"nvidia.com/gpu": "2"}, other: {"nvidia.com/gpu": "2"}}
+    resources = resources_of(stack({side: {"nvidia.com/gpu": 2}}))
+    assert (resources[side]["nvidia.com/gpu"], resources[other]["nvidia.com/gpu"]) == ("2", "2")
 
 
 def test_defaults_fill_each_missing_side_and_never_break_a_rule():
     defaults = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": 1}}
     resources = {"requests": {"cpu": "8", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": 2}}
-    # cpu: the default limit 2 is below the run's request 8: left out. memory: 1Gi <= 4Gi: applied.
+    # cpu: the default limit 2 is below the run's request 8: left out, and so is the built-in one;
+    # the limit is the request. memory: 1Gi <= 4Gi: applied.
     # gpu: the run's limit sets its request; the default (1) would differ: left out.
     assert resources_of(stack(resources, defaults)) == {
         "requests": {"cpu": "8", "memory": "1Gi", "nvidia.com/gpu": "2"},
-        "limits": {"memory": "4Gi", "nvidia.com/gpu": "2"},
+        "limits": {"cpu": "8", "memory": "4Gi", "nvidia.com/gpu": "2"},
     }
 
 

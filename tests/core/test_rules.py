@@ -648,7 +648,7 @@ def test_bucket_outputs_get_no_volume_and_no_init_container():
     config = one_run(data={"d": host("/d")}, outputs={"o": bucket("gcs", "gs://out")})
     spec = pod(config)
     assert "initContainers" not in spec
-    assert [m["mountPath"] for m in spec["containers"][0]["volumeMounts"]] == ["/d"]
+    assert [m["mountPath"] for m in spec["containers"][0]["volumeMounts"]] == ["/d", "/dev/shm"]
 
 
 def test_bucket_data_gets_no_volume():
@@ -881,7 +881,7 @@ def test_run_env_comes_after_storage_env():
     spec = pod(one_run(env={"LOG_DIR": "$(POLYAXON_RUN_OUTPUTS_PATH)/logs", "A_FIRST": "1"}))
     names = [item["name"] for item in spec["containers"][0]["env"]]
     assert names[: len(STORAGE_ENV)] == list(STORAGE_ENV)
-    assert sorted(names[len(STORAGE_ENV):]) == ["A_FIRST", "LOG_DIR"]
+    assert names[-2:] == ["A_FIRST", "LOG_DIR"]  # after everything polyaxon-storage sets
     assert {"name": "LOG_DIR", "value": "$(POLYAXON_RUN_OUTPUTS_PATH)/logs"} in spec["containers"][0]["env"]
 
 
@@ -890,12 +890,12 @@ def test_resources_are_passed_through_as_strings():
     main = pod(one_run(resources=resources))["containers"][0]
     assert main["resources"] == {
         "requests": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "1"},
-        "limits": {"cpu": "2.5", "nvidia.com/gpu": "1"},
+        "limits": {"cpu": "2.5", "memory": "4Gi", "nvidia.com/gpu": "1"},
     }
 
 
 def test_main_container_mounts_every_volume_it_is_given():
     spec = pod(one_run())
     mounts = spec["containers"][0]["volumeMounts"]
-    assert [m["mountPath"] for m in mounts] == ["/data/1", "/data/2", "/outputs/1"]
+    assert [m["mountPath"] for m in mounts] == ["/data/1", "/data/2", "/outputs/1", "/dev/shm"]
     assert sorted(v["name"] for v in spec["volumes"]) == sorted(m["name"] for m in mounts)

@@ -14,7 +14,7 @@ from components.core.config.stack import config_block, namespace_values, parse_s
 from components.core.errors import ConfigError
 from components.core.plan import plan_stack
 from components.core.yaml_io import load_yaml
-from conftest import PROJECT_DIR, cli, job_of, plan
+from conftest import PROJECT, PROJECT_DIR, cli, job_of, plan
 
 
 def read(tmp_path: Path, text: str | bytes):
@@ -151,7 +151,7 @@ def in_users_words(error: ConfigError) -> bool:
 def read_and_plan(path: Path) -> None:
     """What render and the program do with a stack file, before registering anything."""
     values = namespace_values(config_block(load_yaml(path, "stack config file"), str(path)), "polyaxon-storage")
-    plan_stack(parse_stack(values), PROJECT_DIR)
+    plan_stack(parse_stack(values), PROJECT_DIR, PROJECT.name)
 
 
 @FUZZ

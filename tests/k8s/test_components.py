@@ -147,6 +147,8 @@ def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is
     template = mock.run(own_program)
     jobs = engine.value(template.jobs)
     results = Mount("outputs", "results", mount_path="/outputs", claim_name="results")
+    # What the template fills in: the Pulumi project, and cpu and memory where a run sets none.
+    filled = {"project": "my-project", "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}
     assert jobs == {
         "train": job_manifest(
             RunSpec(
@@ -155,6 +157,7 @@ def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is
                 image="trainer:1",
                 command=("python", "train.py"),
                 env={"EPOCHS": "3", "TOKEN": "s3cr3t"},
+                **filled,
             ),
             [
                 Mount("data", "imagenet", read_only=True, mount_path="/data", host_path="/mnt/imagenet"),
@@ -164,11 +167,13 @@ def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is
             "ml",
             "runs-vision",
         ),
-        "Eval_1": job_manifest(RunSpec(name="Eval_1", team="vision", image="evaluator:2"), [], results, "ml", "runs-vision"),
+        "Eval_1": job_manifest(
+            RunSpec(name="Eval_1", team="vision", image="evaluator:2", **filled), [], results, "ml", "runs-vision"
+        ),
     }
     assert engine.value(template.namespace) == "ml"
-    assert engine.value(template.job_names) == {"train": "train", "Eval_1": "eval-1-6e0f074d"}
-    assert jobs["Eval_1"]["metadata"]["name"] == "eval-1-6e0f074d"
+    assert engine.value(template.generate_names) == {"train": "train-", "Eval_1": "eval-1-6e0f074d-"}
+    assert jobs["Eval_1"]["metadata"]["generateName"] == "eval-1-6e0f074d-"
     # A secret input makes the specs secret.
     assert engine.is_secret(template.jobs)
     assert engine.value(template.job("train")) == jobs["train"]
@@ -205,4 +210,90 @@ def test_run_template_team_defaults_to_the_namespace(mock):
 def test_run_template_refuses_a_mount_that_is_not_exactly_one_kind(mock, mount, words):
     runs = {"r": {"image": "i", "data": [mount], "outputs": {"name": "o", "mount_path": "/o", "claim_name": "o"}}}
     with pytest.raises(ValueError, match=f"RunTemplate 't': runs.r.data\\[0\\]: .*{words}"):
+        mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
+
+
+def test_team_namespace_bounds_its_pods_with_a_limit_range_and_a_quota(mock):
+    defaults = {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    mock.run(
+        lambda: TeamNamespace(
+            "vision",
+            {"namespace": "team-vision", "teams": ["vision"], "container_defaults": defaults, "quota": {"requests.cpu": "16"}},
+        )
+    )
+    parent = f"{NAMESPACE}::vision"
+    assert {
+        ("kubernetes:core/v1:LimitRange", "vision/polyaxon-runs-defaults", parent),
+        ("kubernetes:core/v1:ResourceQuota", "vision/polyaxon-runs-quota", parent),
+    } <= registered(mock)
+    limit_range = inputs(mock, "kubernetes:core/v1:LimitRange", "vision/polyaxon-runs-defaults")
+    assert limit_range["metadata"]["namespace"] == "team-vision"
+    assert limit_range["spec"]["limits"] == [
+        {"type": "Container", "default": defaults["limits"], "defaultRequest": defaults["requests"]}
+    ]
+    quota = inputs(mock, "kubernetes:core/v1:ResourceQuota", "vision/polyaxon-runs-quota")
+    assert quota["spec"] == {"hard": {"requests.cpu": "16"}}
+
+
+def test_team_namespace_without_bounds_makes_neither(mock):
+    mock.run(lambda: TeamNamespace("plain", {"namespace": "plain", "teams": ["t"]}))
+    kinds = {registration.type for registration in mock.registrations}
+    assert not kinds & {"kubernetes:core/v1:LimitRange", "kubernetes:core/v1:ResourceQuota"}
+
+
+OUTPUTS = {"name": "results", "mount_path": "/outputs", "claim_name": "results"}
+
+
+def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(mock):
+    template = mock.run(
+        lambda: RunTemplate(
+            "vision",
+            {
+                "namespace": "ml",
+                "service_account": "runs-vision",
+                "project": "imagenet",
+                "tpu_tf_version": "2.15",
+                "runs": {
+                    "prep": {"image": "i", "kind": "job", "outputs": {"name": "shards", "mount_path": "/shards", "claim_name": "s"}},
+                    "train": {
+                        "image": "i",
+                        "outputs": OUTPUTS,
+                        "outputs_refs": {"jobs": ["prep"]},
+                        "resources": {"limits": {"cloud-tpus.google.com/v2": "8"}},
+                        "tolerations": [{"key": "tpu", "operator": "Exists"}],
+                        "max_restarts": 2,
+                        "params": {"lr": 0.1},
+                    },
+                },
+            },
+        )
+    )
+    job = engine.value(template.job("train"))
+    spec = job["spec"]["template"]["spec"]
+    variables = {item["name"]: item.get("value") for item in spec["containers"][0]["env"]}
+    assert variables["POLYAXON_REFS_OUTPUTS_PATHS"] == '{"jobs":["/shards/ml/prep"]}'
+    assert {"name": "outputs-shards", "mountPath": "/shards", "readOnly": True} in spec["containers"][0]["volumeMounts"]
+    assert variables["POLYAXON_EXPERIMENT_INFO"] == '{"project_name":"ml.imagenet","experiment_name":"ml.imagenet.train"}'
+    assert variables["POLYAXON_PARAMS"] == '{"lr":0.1}'
+    assert job["spec"]["template"]["metadata"]["annotations"]["tf-version.cloud-tpus.google.com"] == "2.15"
+    assert (job["spec"]["backoffLimit"], spec["restartPolicy"], spec["tolerations"]) == (2, "OnFailure", [{"key": "tpu", "operator": "Exists"}])
+    # cpu and memory filled in by the built-in defaults.
+    assert spec["containers"][0]["resources"]["limits"] == {"cloud-tpus.google.com/v2": "8", "cpu": "2", "memory": "4Gi"}
+
+
+@pytest.mark.parametrize(
+    "run, words",
+    [
+        ({"outputs_refs": {"experiments": ["nope"]}}, "outputs_refs.experiments\\[0\\]: no run 'nope' to read"),
+        ({"outputs_refs": {"jobs": ["train"]}}, "is this run itself"),
+        ({"resources": {"requests": {"cpu": "4"}, "limits": {"cpu": "2"}}}, "4 may not exceed the limit 2"),
+        (
+            {"node_selector": {"pool": "gpu"}, "data": [{"name": "d", "mount_path": "/d", "host_path": "/h", "node_selector": {"pool": "ssd"}}]},
+            "its node_selector pins pool=gpu but mount 'd' pins pool=ssd: no node can run the pod",
+        ),
+    ],
+)
+def test_run_template_refuses_a_run_the_api_server_or_scheduler_would(mock, run, words):
+    runs = {"train": {"image": "i", "outputs": OUTPUTS, **run}}
+    with pytest.raises(ValueError, match=f"RunTemplate 't': runs.train: .*{words}"):
         mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))

@@ -9,12 +9,11 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 import pytest
 import yaml
-from kubernetes.utils.quantity import parse_quantity
 from kubernetes_validate.utils import latest_version
 
 from components.offline import engine
 from components.offline.engine import REDACTED
-from conftest import STACKS, cli, rendered
+from conftest import STACKS, api_server_resource_problems, cli, rendered
 # The newest Kubernetes release kubernetes-validate ships schemas for.
 KUBERNETES_VERSION = latest_version()
 
@@ -32,7 +31,7 @@ def test_dev_stack_renders_the_embedded_default():
     container = main_container(jobs["hello"])
     assert env(container)["POLYAXON_RUN_DATA_PATHS"] == '{"data":"/data"}'
     assert env(container)["POLYAXON_RUN_OUTPUTS_PATH"].startswith("/outputs/polyaxon/hello/")
-    assert {mount["mountPath"] for mount in container["volumeMounts"]} == {"/data", "/outputs"}
+    assert {mount["mountPath"] for mount in container["volumeMounts"]} == {"/data", "/outputs", "/dev/shm"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -41,27 +40,6 @@ def test_every_rendered_object_validates_against_the_kubernetes_schema(stack):
     assert documents, f"stack {stack} renders nothing"
     for document in documents:
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
-
-
-def api_server_resource_problems(container: dict) -> list[str]:
-    """What the API server's resource validation would refuse in a container (an oracle written here)."""
-    resources = container.get("resources", {})
-    requests, limits = resources.get("requests", {}), resources.get("limits", {})
-    found = []
-    for side in (requests, limits):
-        for name, text in side.items():
-            value = parse_quantity(text)
-            if value < 0 or not value.is_finite():
-                found.append(f"{name}: {text} is not a quantity")
-    for name in set(requests) | set(limits):
-        extended = name not in ("cpu", "memory", "ephemeral-storage")
-        if extended and name not in limits:
-            found.append(f"{name}: an extended resource needs a limit")
-        if name in requests and name in limits:
-            request, limit = parse_quantity(requests[name]), parse_quantity(limits[name])
-            if request > limit or (extended and request != limit):
-                found.append(f"{name}: request {requests[name]}, limit {limits[name]}")
-    return found
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -101,11 +79,13 @@ def test_render_prints_multi_document_yaml():
     result = cli("render", "multi-volume")
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all(result.stdout))
-    assert [(document["kind"], document["metadata"]["name"]) for document in documents] == [
+    names = [(document["kind"], document["metadata"].get("name") or document["metadata"]["generateName"]) for document in documents]
+    assert names == [
+        ("LimitRange", "polyaxon-runs-defaults"),
         ("Namespace", "ml-jobs"),
         ("ServiceAccount", "runs-ml-jobs"),
         ("NetworkPolicy", "polyaxon-runs-deny-ingress"),
-        *(("Job", name) for name in ["default-mounts", "from-polyaxonfile", "refs", "subset"]),
+        *(("Job", f"{name}-") for name in ["default-mounts", "from-polyaxonfile", "refs", "subset"]),
     ]
     assert "&id" not in result.stdout  # no YAML anchors: plain manifests for kubectl
 
@@ -126,8 +106,8 @@ def test_render_resources_lists_every_pulumi_resource_with_its_parent():
     assert rows[0] == ["TYPE", "NAME", "PARENT"]
     assert ["polyaxon-storage:index:RunTemplate", "ml-jobs", "-"] in rows
     assert ["kubernetes:core/v1:Namespace", "ml-jobs", "polyaxon-storage:index:TeamNamespace::ml-jobs"] in rows
-    # header, the team's runs, the namespace component with its Namespace, ServiceAccount and NetworkPolicy
-    assert len(rows) == 1 + 1 + 4
+    # header, the team's runs, the namespace component with its Namespace, ServiceAccount, NetworkPolicy and LimitRange
+    assert len(rows) == 1 + 1 + 5
 
 
 def test_job_command_resolves_a_polyaxonfile_against_a_stack():
@@ -135,7 +115,7 @@ def test_job_command_resolves_a_polyaxonfile_against_a_stack():
     assert result.returncode == 0, result.stderr
     job = yaml.safe_load(result.stdout)
     kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
-    assert job["metadata"]["name"] == "exp-1"
+    assert job["metadata"]["generateName"] == "exp-1-"
     variables = env(main_container(job))
     assert json.loads(variables["POLYAXON_RUN_DATA_PATHS"]) == {"data1": "/data/1", "data-foo": "/data/foo"}
     assert variables["POLYAXON_RUN_OUTPUTS_PATH"] == "/outputs/2/ml-jobs/exp-1/$(POLYAXON_RUN_EXECUTION_ID)"
@@ -161,11 +141,11 @@ def test_job_command_names_the_run_after_the_file_and_takes_a_team(tmp_path):
         )
     )
     polyaxonfile = tmp_path / "train.yaml"
-    polyaxonfile.write_text("build: {image: trainer:1}\nrun: {cmd: python train.py}\n")
+    polyaxonfile.write_text("version: 1\nkind: job\nbuild: {image: trainer:1}\nrun: {cmd: python train.py}\n")
     result = cli("job", str(stack), str(polyaxonfile), "--team", "nlp")
     assert result.returncode == 0, result.stderr
     job = yaml.safe_load(result.stdout)
-    assert (job["metadata"]["name"], job["metadata"]["namespace"]) == ("train", "nlp")
+    assert (job["metadata"]["generateName"], job["metadata"]["namespace"]) == ("train-", "nlp")
     assert main_container(job)["command"] == ["/bin/sh", "-c", "python train.py"]
     assert env(main_container(job))["POLYAXON_RUN_DATA_PATHS"] == "{}"
 
@@ -227,15 +207,21 @@ def test_unknown_stack_lists_the_known_ones():
     assert "Traceback" not in result.stderr
 
 
+HEAD = "version: 1\nkind: experiment\n"
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [
         (None, "cannot read the Polyaxon file"),
         ("environment: [\n", "is not valid YAML"),
         ("just text\n", "a Polyaxon file is a mapping"),
-        ("environment: {data_refs: [data1], persistence: {data: [data2]}}\nbuild: {image: i}\n", "use one spelling"),
-        ("environment: {data_refs: [nope]}\nbuild: {image: i}\n", "unknown data entry 'nope'"),
-        ("run: {cmd: train}\n", "image: required"),
+        (HEAD + "environment: {data_refs: [data1], persistence: {data: [data2]}}\nbuild: {image: i}\n", "use one spelling"),
+        (HEAD + "environment: {data_refs: [nope]}\nbuild: {image: i}\n", "unknown data entry 'nope'"),
+        (HEAD + "run: {cmd: train}\n", "image: required"),
+        (HEAD + "environment: {persistance: {data: [data1]}}\n", "environment.persistance: unknown key"),
+        (HEAD + "run: {cmd: 'python train.py --lr={{ lr }}'}\nbuild: {image: i}\n", "'lr' is undefined"),
+        ("version: 1\nkind: group\n", "kind: group: hyperparameter tuning"),
     ],
 )
 def test_bad_polyaxonfile_is_a_message_and_exit_2(tmp_path, content, expected):

@@ -14,13 +14,18 @@ from typing import Annotated, Any, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from ..names import DNS_LABEL, ENV_NAME
-from ..resources import quantity_text, resource_name
+from ..names import DNS_LABEL, ENV_NAME, LABEL_VALUE, LABEL_VALUE_MAX
+from ..resources import is_extended, quantity_text, quota_key, resource_name
 
 # Kubernetes object names such as claim names are DNS-1123 subdomains.
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 # Team and run names appear in paths and labels: keep them path-safe.
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# Label and annotation keys: an optional DNS-subdomain prefix and a name of at most 63 characters.
+QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+QUALIFIED_NAME_MAX = 63
+# Params are Jinja variables: identifiers.
+PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Namespaces Kubernetes keeps for itself: runs never go there.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
@@ -81,6 +86,33 @@ def _namespace(value: str) -> str:
     return value
 
 
+def _qualified_name(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if (prefix and (not DNS_SUBDOMAIN.fullmatch(prefix) or len(prefix) > 253)) or not (
+        QUALIFIED_NAME.fullmatch(name) and len(name) <= QUALIFIED_NAME_MAX
+    ):
+        raise ValueError(
+            f"{value!r} is not a valid label or annotation key (an optional DNS prefix and '/', then at most 63 "
+            "letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+        )
+    return value
+
+
+def _label_value(value: str) -> str:
+    if not LABEL_VALUE.fullmatch(value) or len(value) > LABEL_VALUE_MAX:
+        raise ValueError(
+            f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and "
+            "ending with a letter or digit)"
+        )
+    return value
+
+
+def _param_name(value: str) -> str:
+    if not PARAM_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a usable param name (a letter or '_', then letters, digits or '_')")
+    return value
+
+
 def _env_name(value: str) -> str:
     if not ENV_NAME.fullmatch(value):
         raise ValueError(
@@ -106,6 +138,12 @@ def _image(value: str) -> str:
     return value
 
 
+def _extended(name: str) -> str:
+    if not is_extended(name):
+        raise ValueError(f"{name!r} is not an extended resource (a device plugin's name, such as nvidia.com/gpu)")
+    return name
+
+
 def _grant(value: Any) -> Any:
     if value == "*":
         return value
@@ -124,6 +162,14 @@ NamespaceName = Annotated[str, BeforeValidator(cli_text), AfterValidator(_namesp
 EnvName = Annotated[str, AfterValidator(_env_name)]
 Identifier = Annotated[str, AfterValidator(identifier)]
 ImageReference = Annotated[str, BeforeValidator(cli_text), AfterValidator(_image)]
+FileImageReference = Annotated[str, AfterValidator(_image)]
+"""An image reference in a Polyaxon file, where YAML, not the Pulumi CLI, typed the value."""
 Quantity = Annotated[str, BeforeValidator(quantity_text)]
 ResourceName = Annotated[str, AfterValidator(resource_name)]
+ExtendedResourceName = Annotated[str, AfterValidator(resource_name), AfterValidator(_extended)]
+QuotaKey = Annotated[str, AfterValidator(quota_key)]
+QualifiedName = Annotated[str, AfterValidator(_qualified_name)]
+"""A label or annotation key."""
+LabelValue = Annotated[str, BeforeValidator(cli_text), AfterValidator(_label_value)]
+ParamName = Annotated[str, AfterValidator(_param_name)]
 Grant = Annotated[Union[str, list[str]], BeforeValidator(_grant)]

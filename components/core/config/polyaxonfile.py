@@ -1,67 +1,390 @@
-"""Reading a run's storage request, image and command from a Polyaxon file.
+"""Polyaxon files (v0.x: `version: 1`, kind `experiment` or `job`), read strictly (run-spec.md §1).
 
-Only the parts this project acts on are read: the storage request under
-`environment:` (either spelling), `build.image` and `run.cmd`. The rest of a
-Polyaxon file (declarations, hptuning, resources, ...) is left alone.
+Every key of a v0.x file is known: it is honoured, refused with a clear error
+(other kinds, distributed replicas, v1 files), or, where it is metadata or
+build-only, accepted with a warning saying what was not done. A typo is an
+error with its path, since it could change what is mounted.
+
+`declarations` / `params` are rendered into `build`, `run` and `environment`
+with Jinja; an undefined variable is an error naming it (Polyaxon rendered an
+empty string).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Optional, Union
+from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BeforeValidator, Field, JsonValue, ValidationError
 
-from ..errors import ConfigError, Problem, problems_from_validation
+from ..errors import ConfigError, Problem, child, problems_from_validation
 from ..yaml_io import load_yaml
+from .fields import FileImageReference, LabelValue, ObjectName, ParamName, QualifiedName, Strict
+from .pod import Affinity, LogLevel, NodeSelectorMap, OutputsRefs, Toleration
 from .request import RefsRequest, RequestFields, StorageRequest, storage_request
 
+SUPPORTED_KINDS = ("experiment", "job")
+REFUSED_KINDS = {
+    "group": "hyperparameter tuning (a group of experiments) is not supported: give each experiment a run of its own",
+    "notebook": "notebooks are not training runs: this stack makes Jobs",
+    "tensorboard": "TensorBoard servers are not training runs: this stack makes Jobs",
+    "build": "image builds are not run: build the image elsewhere and name it in build.image",
+    "pipeline": "pipelines are not supported: give each step a run of its own and read earlier outputs (outputs refs)",
+}
+V1_KINDS = ("component", "operation")
+# 0.4-era distributed sections and 0.5's replicas: a run here is one pod.
+DISTRIBUTED_KEYS = ("replicas", "tensorflow", "horovod", "pytorch", "mxnet", "mpi")
+BUILD_ONLY_KEYS = (
+    "backend",
+    "dockerfile",
+    "context",
+    "build_steps",
+    "lang_env",
+    "env_vars",
+    "commit",
+    "branch",
+    "ref",
+    "nocache",
+)
+# Polyaxon-file environment keys -> the stack run's key of the same meaning.
+ENVIRONMENT_KEYS = {
+    "labels": "labels",
+    "annotations": "annotations",
+    "node_selector": "nodeSelector",
+    "affinity": "affinity",
+    "tolerations": "tolerations",
+    "service_account": "serviceAccountName",
+    "image_pull_secrets": "imagePullSecrets",
+    "max_restarts": "maxRestarts",
+    "secret_refs": "secretRefs",
+    "config_map_refs": "configMapRefs",
+    "configmap_refs": "configMapRefs",
+    "outputs": "outputsRefs",
+}
+TEMPLATE_SECTIONS = ("build", "run", "environment")
 
-class _Lenient(BaseModel):
-    # Polyaxon files carry many sections this project does not read.
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+def _number(value: Any) -> Any:
+    """A Polyaxon number; rendered params arrive as text (`"{{ gpus }}"` -> `"2"`)."""
+    if isinstance(value, str):
+        try:
+            return float(Decimal(value.strip()))
+        except ArithmeticError:
+            raise ValueError(f"{value!r} is not a number") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    return float(value)
 
 
-class _Build(_Lenient):
-    image: Optional[str] = None
+def _whole(value: Any) -> Any:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError(f"{value} is counted in whole units")
+    return int(number)
 
 
-class _RunSection(_Lenient):
-    cmd: Union[str, list[str], None] = None
+Amount = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+WholeAmount = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
+
+
+class _Amounts(Strict):
+    requests: Optional[Amount] = None
+    limits: Optional[Amount] = None
+
+
+class _WholeAmounts(Strict):
+    requests: Optional[WholeAmount] = None
+    limits: Optional[WholeAmount] = None
+
+
+class PolyaxonResources(Strict):
+    """Polyaxon's spelling: cpu in cores, memory in MiB, gpu and tpu in devices."""
+
+    cpu: Optional[_Amounts] = None
+    memory: Optional[_Amounts] = None
+    gpu: Optional[_WholeAmounts] = None
+    tpu: Optional[_WholeAmounts] = None
 
 
 class _Environment(RefsRequest):
-    model_config = ConfigDict(extra="ignore")
+    index: Optional[int] = None
+    resources: Optional[PolyaxonResources] = None
+    labels: Optional[dict[QualifiedName, LabelValue]] = None
+    annotations: Optional[dict[QualifiedName, str]] = None
+    node_selector: Optional[NodeSelectorMap] = None
+    affinity: Optional[Affinity] = None
+    tolerations: Optional[list[Toleration]] = None
+    service_account: Optional[ObjectName] = None
+    image_pull_secrets: Optional[list[ObjectName]] = None
+    max_restarts: Optional[WholeAmount] = None
+    secret_refs: Optional[list[ObjectName]] = None
+    config_map_refs: Optional[list[ObjectName]] = None
+    configmap_refs: Optional[list[ObjectName]] = None
+    outputs: Optional[OutputsRefs] = None
+    replicas: Optional[JsonValue] = None
+    tensorflow: Optional[JsonValue] = None
+    horovod: Optional[JsonValue] = None
+    pytorch: Optional[JsonValue] = None
+    mxnet: Optional[JsonValue] = None
+    mpi: Optional[JsonValue] = None
 
 
-class _PolyaxonFile(_Lenient):
+class _IO(Strict):
+    name: ParamName
+    description: Optional[str] = None
+    type: Optional[str] = None
+    default: JsonValue = None
+    is_optional: Optional[bool] = None
+    is_list: Optional[bool] = None
+    is_flag: Optional[bool] = None
+    options: Optional[list[JsonValue]] = None
+
+
+class _Logging(Strict):
+    level: Optional[LogLevel] = None
+    formatter: Optional[str] = None
+
+
+class _Build(Strict):
+    image: Optional[FileImageReference] = None
+    backend: Optional[Literal["native", "kaniko", "other"]] = None
+    dockerfile: Optional[str] = None
+    context: Optional[str] = None
+    build_steps: Optional[list[str]] = None
+    lang_env: Optional[str] = None
+    env_vars: Optional[list[list[JsonValue]]] = None
+    commit: Optional[str] = None
+    branch: Optional[str] = None
+    ref: Optional[str] = None
+    nocache: Optional[bool] = None
+
+
+class _Run(Strict):
+    cmd: Union[str, list[str]]
+
+
+class _PolyaxonFile(Strict):
+    version: Literal[1]
+    kind: Literal["experiment", "job"]
+    name: Optional[str] = None
+    description: Optional[str] = None
+    tags: Optional[list[str]] = None
+    logging: Optional[_Logging] = None
+    inputs: Optional[list[_IO]] = None
+    outputs: Optional[list[_IO]] = None
+    declarations: Optional[dict[ParamName, JsonValue]] = None
+    params: Optional[dict[ParamName, JsonValue]] = None
+    backend: Optional[str] = None
+    framework: Optional[str] = None
     environment: Optional[_Environment] = None
     build: Optional[_Build] = None
-    run: Optional[_RunSection] = None
+    run: Optional[_Run] = None
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    """The file's environment as stack-run keys, and where each was written (for messages)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Stack run key -> value (`nodeSelector`, `maxRestarts`, ...); resources stay in Polyaxon's spelling."""
+    paths: Mapping[str, str] = field(default_factory=dict)
+    """Stack run key -> the file's path of it (`train.yaml: environment.node_selector`)."""
+    resources: Optional[PolyaxonResources] = None
+    resources_path: str = ""
 
 
 @dataclass(frozen=True)
 class PolyaxonFile:
+    path: Path
+    kind: str
+    name: Optional[str]
     request: StorageRequest
     image: Optional[str]
     command: Optional[list[str]]
+    settings: FileSettings
+    params: Optional[dict[str, Any]]
+    """The params the file was rendered with (declarations, inputs' defaults, overrides); None when it has none."""
+    log_level: Optional[str]
+    warnings: tuple[Problem, ...] = ()
 
 
-def load_polyaxonfile(path: Path) -> PolyaxonFile:
-    """Parse a Polyaxon file; every problem names the file and the key."""
+def load_polyaxonfile(path: Path, overrides: Optional[Mapping[str, tuple[Any, str]]] = None) -> PolyaxonFile:
+    """Parse a Polyaxon file, rendered with its params; every problem names the file and the key.
+
+    `overrides`: param name -> (value, where it was given), replacing the file's value.
+    """
     where = f"{path}:"
     document = load_yaml(path, "Polyaxon file")
     if not isinstance(document, dict):
         raise ConfigError([Problem(str(path), "a Polyaxon file is a mapping (version, kind, environment, ...)")])
+    _check_kind(document, where)
+    params, problems = _params(document, overrides or {}, where)
+    rendered = dict(document)
+    for section in TEMPLATE_SECTIONS:
+        if section in document:
+            rendered[section] = _render(document[section], params or {}, child(where, section), problems)
     try:
-        parsed = _PolyaxonFile.model_validate(document)
+        parsed = _PolyaxonFile.model_validate(rendered)
     except ValidationError as error:
-        raise ConfigError(problems_from_validation(error, (where,))) from None
+        problems.extend(problems_from_validation(error, (where,)))
+    if problems:
+        raise ConfigError(problems)
     environment = parsed.environment or _Environment()
+    refused = [key for key in DISTRIBUTED_KEYS if getattr(environment, key) is not None]
+    if refused:
+        raise ConfigError(
+            Problem(child(where, f"environment.{key}"), "distributed runs are not supported: a run here is one pod")
+            for key in refused
+        )
+    if environment.config_map_refs is not None and environment.configmap_refs is not None:
+        raise ConfigError(
+            [
+                Problem(
+                    child(where, "environment.configmap_refs"),
+                    "is the old name of config_map_refs, given too; keep one",
+                )
+            ]
+        )
     # In a Polyaxon file the request sits under environment: only.
     request = storage_request(RequestFields(environment=environment), where)
     cmd = parsed.run.cmd if parsed.run else None
     # Polyaxon ran `cmd` through a shell; a list of commands runs in sequence.
     command = None if cmd is None else ["/bin/sh", "-c", cmd if isinstance(cmd, str) else " && ".join(cmd)]
-    return PolyaxonFile(request=request, image=parsed.build.image if parsed.build else None, command=command)
+    return PolyaxonFile(
+        path=path,
+        kind=parsed.kind,
+        name=parsed.name,
+        request=request,
+        image=parsed.build.image if parsed.build else None,
+        command=command,
+        settings=_settings(environment, child(where, "environment")),
+        params=params,
+        log_level=parsed.logging.level if parsed.logging else None,
+        warnings=tuple(_warnings(parsed, where)),
+    )
+
+
+def _check_kind(document: dict[str, Any], where: str) -> None:
+    kind = document.get("kind")
+    if kind in V1_KINDS:
+        message = f"is a Polyaxon v1 file (kind: {kind}); polyaxon-storage reads v0.x files (version: 1, kind: experiment or job)"
+        raise ConfigError([Problem(child(where, "kind"), message)])
+    if kind in REFUSED_KINDS:
+        raise ConfigError([Problem(child(where, "kind"), f"{kind}: {REFUSED_KINDS[kind]}")])
+    if kind not in SUPPORTED_KINDS:
+        shown = "is required" if kind is None else f"{kind!r} is not a Polyaxon kind"
+        raise ConfigError([Problem(child(where, "kind"), f"{shown}: experiment or job")])
+    if document.get("version") != 1:
+        shown = "is required" if "version" not in document else f"{document['version']!r} is not supported"
+        raise ConfigError([Problem(child(where, "version"), f"{shown}: Polyaxon 0.x files are version 1")])
+    problems = []
+    if kind == "job" and "declarations" in document:
+        problems.append(Problem(child(where, "declarations"), "a job takes params, not declarations"))
+    if "hptuning" in document:
+        problems.append(
+            Problem(child(where, "hptuning"), "is for kind group (hyperparameter tuning), which is not supported")
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _params(
+    document: dict[str, Any], overrides: Mapping[str, tuple[Any, str]], where: str
+) -> tuple[Optional[dict[str, Any]], list[Problem]]:
+    """The params the file renders with: declarations or params, inputs' defaults, then the overrides."""
+    problems: list[Problem] = []
+    given = [key for key in ("declarations", "params") if document.get(key) is not None]
+    if len(given) > 1:
+        problems.append(Problem(child(where, "params"), "declarations is the old name of params, given too; keep one"))
+    own = document.get(given[0]) if given else None
+    inputs = document.get("inputs") or []
+    if not isinstance(own, (dict, type(None))) or not isinstance(inputs, list):
+        return None, problems  # the model reports the type
+    params = dict(own or {})
+    names = {item.get("name") for item in inputs if isinstance(item, dict)}
+    for index, item in enumerate(inputs):
+        if not isinstance(item, dict) or item.get("name") in params or item.get("name") in overrides:
+            continue
+        if "default" in item or item.get("is_optional"):
+            params[item["name"]] = item.get("default")
+        else:
+            problems.append(
+                Problem(
+                    child(where, f"inputs[{index}]"), f"input {item.get('name')!r} has no default and no param gives it"
+                )
+            )
+    if inputs:
+        problems.extend(
+            Problem(
+                child(where, f"{given[0]}.{name}"), f"is not one of the inputs ({', '.join(sorted(map(str, names)))})"
+            )
+            for name in own or {}
+            if name not in names
+        )
+    declared = set(params) | names
+    for name, (value, source) in overrides.items():
+        if name not in declared:
+            shown = ", ".join(sorted(map(str, declared))) or "none"
+            problems.append(Problem(source, f"{where.rstrip(':')} has no param {name!r} (its params: {shown})"))
+        else:
+            params[name] = value
+    return (params if given or inputs or overrides else None), problems
+
+
+def _render(value: Any, params: Mapping[str, Any], path: str, problems: list[Problem]) -> Any:
+    """`value` with every templated string rendered; an undefined variable is a problem at its path."""
+    if isinstance(value, dict):
+        return {key: _render(item, params, child(path, str(key)), problems) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item, params, f"{path}[{index}]", problems) for index, item in enumerate(value)]
+    if not isinstance(value, str) or not any(mark in value for mark in ("{{", "{%", "{#")):
+        return value
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    try:
+        return environment.from_string(value).render(**params)
+    except jinja2.UndefinedError as error:
+        shown = ", ".join(sorted(params)) or "none"
+        problems.append(Problem(path, f"uses an undefined variable: {error.message} (params: {shown})"))
+    except jinja2.TemplateError as error:
+        problems.append(Problem(path, f"is not a valid template: {error.message}"))
+    return value
+
+
+def _settings(environment: _Environment, path: str) -> FileSettings:
+    values: dict[str, Any] = {}
+    paths: dict[str, str] = {}
+    for key, run_key in ENVIRONMENT_KEYS.items():
+        value = getattr(environment, key)
+        if value is not None:
+            values[run_key], paths[run_key] = value, child(path, key)
+    return FileSettings(values, paths, environment.resources, child(path, "resources"))
+
+
+def _warnings(parsed: _PolyaxonFile, where: str) -> list[Problem]:
+    """What the file says that is not done here."""
+    unused = {
+        "description": "metadata, not used here",
+        "tags": "metadata, not used here",
+        "backend": "not used: a run here is a Kubernetes Job",
+        "framework": "not used: a run here is a Kubernetes Job",
+        "outputs": "not used: outputs declarations are not checked here",
+    }
+    warnings = [Problem(child(where, key), why) for key, why in unused.items() if getattr(parsed, key) is not None]
+    if parsed.inputs and any(item.type or item.options for item in parsed.inputs):
+        warnings.append(Problem(child(where, "inputs"), "types and options of inputs are not checked here"))
+    if parsed.logging and parsed.logging.formatter is not None:
+        warnings.append(Problem(child(where, "logging.formatter"), "not used: only logging.level reaches the run"))
+    if parsed.build:
+        warnings.extend(
+            Problem(child(where, f"build.{key}"), "not run: bake them into the image")
+            for key in BUILD_ONLY_KEYS
+            if getattr(parsed.build, key) is not None
+        )
+    if parsed.environment and parsed.environment.index is not None:
+        warnings.append(Problem(child(where, "environment.index"), "not used: a run here is one pod"))
+    return warnings

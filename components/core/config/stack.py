@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Optional
 
-from pydantic import Field, ValidationError
+from pydantic import Field, JsonValue, ValidationError
 
 from ..errors import ConfigError, Problem, child, problems_from_validation
 from .catalog import Persistence, system_location_problem
@@ -18,21 +18,45 @@ from .fields import (
     AbsolutePath,
     CliText,
     EnvName,
+    ExtendedResourceName,
     Grant,
     ImageReference,
     NamespaceName,
+    ObjectName,
+    ParamName,
     Quantity,
-    ResourceName,
+    QuotaKey,
     Strict,
     identifier,
 )
+from .pod import LogLevel, OutputsRefs, PodDefaults, Resources, RunKind
 from .request import RequestFields
 
 DEFAULT_NAMESPACE = "polyaxon"
 DEFAULT_INIT_IMAGE = "busybox:1.37.0"
+DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
+DEFAULT_TPU_RESOURCE = "cloud-tpus.google.com/v2"
+DEFAULT_TPU_TF_VERSION = "1.12"
+# What a namespace's teams may use beyond storage: set per team, or at the top level without teams.
+TEAM_BOUNDS = ("quota", "serviceAccounts", "secretRefs", "configMapRefs")
 
 
-class Team(Strict):
+class TeamBounds(Strict):
+    quota: Optional[dict[QuotaKey, Quantity]] = Field(
+        None, description="The namespace's ResourceQuota (spec.hard); teams sharing a namespace give the same."
+    )
+    serviceAccounts: list[ObjectName] = Field(
+        default_factory=list, description="ServiceAccounts (existing, in the namespace) runs may name."
+    )
+    secretRefs: list[ObjectName] = Field(
+        default_factory=list, description="Secrets (in the namespace) runs may load as environment."
+    )
+    configMapRefs: list[ObjectName] = Field(
+        default_factory=list, description="ConfigMaps (in the namespace) runs may load as environment."
+    )
+
+
+class Team(TeamBounds):
     namespace: NamespaceName = Field(description="Namespace the team's runs go to.")
     existingNamespace: bool = Field(
         False, description="The namespace exists already: adopt it (labels only) instead of creating it."
@@ -41,6 +65,9 @@ class Team(Strict):
     outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
     allowPrivileged: bool = Field(
         False, description="Let runs outside restricted namespaces go beyond Pod Security baseline."
+    )
+    runDefaults: PodDefaults = Field(
+        default_factory=PodDefaults, description="What the team's runs get unless they set it, over the stack's."
     )
 
 
@@ -53,11 +80,6 @@ class Cluster(Strict):
     @property
     def is_multi_node(self) -> bool:
         return self.multiNode or len(self.nodePools) > 1
-
-
-class Resources(Strict):
-    requests: dict[ResourceName, Quantity] = Field(default_factory=dict)
-    limits: dict[ResourceName, Quantity] = Field(default_factory=dict)
 
 
 class Capabilities(Strict):
@@ -83,13 +105,12 @@ class SecurityContext(Strict):
     seccompProfile: Optional[SeccompProfile] = None
 
 
-class Run(RequestFields):
+class Run(RequestFields, PodDefaults):
     team: Optional[CliText] = Field(None, description="The team the run belongs to (required with teams).")
     image: Optional[ImageReference] = Field(None, description="Container image.")
     command: Optional[list[CliText]] = Field(None, description="Container entrypoint.")
     args: Optional[list[CliText]] = Field(None, description="Arguments to the entrypoint.")
     env: dict[EnvName, CliText] = Field(default_factory=dict, description="Extra environment variables.")
-    resources: Optional[Resources] = Field(None, description="Requests and limits, over defaultResources.")
     securityContext: Optional[SecurityContext] = Field(
         None, description="Overrides of the hardened default container security context."
     )
@@ -100,11 +121,28 @@ class Run(RequestFields):
         False, description="Mount an API token into the pod (only for runs that call the Kubernetes API)."
     )
     polyaxonfile: Optional[CliText] = Field(
-        None, description="Polyaxon file, in the project directory, to read the request, image and command from."
+        None, description="Polyaxon file, in the project directory, the run is read from (this run's keys win)."
     )
+    kind: Optional[RunKind] = Field(None, description="experiment (default) or job, as polyaxon-client sees it.")
+    serviceAccountName: Optional[ObjectName] = Field(
+        None, description="Run as this ServiceAccount of the team's serviceAccounts, not the team's own."
+    )
+    secretRefs: list[ObjectName] = Field(
+        default_factory=list, description="Secrets of the team's secretRefs loaded as environment."
+    )
+    configMapRefs: list[ObjectName] = Field(
+        default_factory=list, description="ConfigMaps of the team's configMapRefs loaded as environment."
+    )
+    maxRestarts: Optional[int] = Field(None, ge=0, description="Retries after a failure (default none).")
+    shmSize: Optional[Quantity] = Field(None, description="Size of /dev/shm (default: the memory limit).")
+    outputsRefs: Optional[OutputsRefs] = Field(None, description="Earlier runs whose outputs this run reads.")
+    params: Optional[dict[ParamName, JsonValue]] = Field(
+        None, description="Params (POLYAXON_PARAMS), over the Polyaxon file's."
+    )
+    logLevel: Optional[LogLevel] = Field(None, description="POLYAXON_LOG_LEVEL (default INFO).")
 
 
-class StackConfig(Strict):
+class StackConfig(TeamBounds):
     persistence: Persistence = Field(default_factory=Persistence)
     namespace: NamespaceName = Field(
         DEFAULT_NAMESPACE, description="Namespace of runs when no teams are defined (each team names its own)."
@@ -116,15 +154,26 @@ class StackConfig(Strict):
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
     cluster: Cluster = Field(default_factory=Cluster)
-    defaultResources: Optional[Resources] = Field(
-        None, description="Requests and limits of every run, for each one the run does not set."
+    runDefaults: PodDefaults = Field(
+        default_factory=PodDefaults, description="What every run gets unless it or its team sets it."
     )
+    defaultResources: Optional[Resources] = Field(None, description="The old name of runDefaults.resources.")
+    gpuResource: ExtendedResourceName = Field(DEFAULT_GPU_RESOURCE, description="The resource a GPU is.")
+    tpuResource: ExtendedResourceName = Field(DEFAULT_TPU_RESOURCE, description="The resource a TPU is.")
+    tpuTfVersion: CliText = Field(DEFAULT_TPU_TF_VERSION, description="TensorFlow version of TPU runs' TPUs.")
     initImage: ImageReference = Field(DEFAULT_INIT_IMAGE, description="Image that creates the outputs directory.")
     allowedWritableHostPaths: list[AbsolutePath] = Field(
         default_factory=list,
         description="Host paths (and everything under them) entries may mount writable, besides /tmp; "
         "the policy pack's no-writable-host-path config must list them too.",
     )
+
+
+def stack_resources(config: StackConfig) -> tuple[Optional[Resources], str]:
+    """The stack's default resources and where they are written (runDefaults.resources, or its old name)."""
+    if config.defaultResources is not None:
+        return config.defaultResources, "defaultResources"
+    return config.runDefaults.resources, "runDefaults.resources"
 
 
 @dataclass(frozen=True)
@@ -161,7 +210,7 @@ def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
                 sound[key] = value
             problems.extend(found)
     config = StackConfig.model_validate(sound)
-    problems.extend(_name_problems(config))
+    problems.extend(_cross_key_problems(config, values))
     return ParsedStack(config, tuple(problems), frozenset(refused))
 
 
@@ -181,8 +230,18 @@ def _refused(part: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def _name_problems(config: StackConfig) -> list[Problem]:
+def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[Problem]:
     problems = []
+    if config.defaultResources is not None and config.runDefaults.resources is not None:
+        problems.append(
+            Problem("defaultResources", "is the old name of runDefaults.resources, which is given too; keep one")
+        )
+    if config.teams is not None:
+        problems.extend(
+            Problem(key, "is set per team (teams.<team>." + key + ") when teams are defined")
+            for key in TEAM_BOUNDS
+            if key in values
+        )
     for kind, names in (("teams", config.teams or {}), ("runs", config.runs)):
         for name in names:
             try:
