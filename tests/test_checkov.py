@@ -80,7 +80,9 @@ def test_no_check_fails_unless_skipped_with_its_reason(failed_checks):
 
 def test_every_job_sets_requests_and_limits_even_when_no_run_asks(failed_checks):
     assert CHECKOV.exists()
-    assert {check: failed_checks.get(check, set()) for check in RESOURCE_CHECKS} == dict.fromkeys(RESOURCE_CHECKS, set())
+    assert {check: failed_checks.get(check, set()) for check in RESOURCE_CHECKS} == dict.fromkeys(
+        RESOURCE_CHECKS, set()
+    )
     assert not set(RESOURCE_CHECKS) & set(skips())
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import latest_version
 
-from conftest import api_server_resource_problems, cli, rendered
+from conftest import PROJECT_DIR, api_server_resource_problems, cli, rendered
 
 KUBERNETES_VERSION = latest_version()
 NVIDIA_NONE = {"name": "NVIDIA_VISIBLE_DEVICES", "value": "none"}
@@ -157,3 +157,41 @@ def test_the_job_command_warns_about_what_it_does_not_do(tmp_path):
     result = cli("job", STACK, str(polyaxonfile), "--team", "vision")
     assert result.returncode == 0, result.stderr
     assert f"warning: {polyaxonfile}: build.build_steps: not run: bake them into the image" in result.stderr
+
+
+def abridged(excerpt: Any, actual: Any, path: str = "") -> list[str]:
+    """Where an abridged excerpt says something the actual value does not: mappings by key, list items by
+    their `name` (else by equality), each excerpt item found in order."""
+    if isinstance(excerpt, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: not a mapping"]
+        return [
+            problem
+            for key, value in excerpt.items()
+            for problem in (
+                [f"{path}.{key}: missing"] if key not in actual else abridged(value, actual[key], f"{path}.{key}")
+            )
+        ]
+    if isinstance(excerpt, list):
+        if not isinstance(actual, list):
+            return [f"{path}: not a list"]
+        found = []
+        for item in excerpt:
+            named = isinstance(item, dict) and "name" in item
+            match = next(
+                (other for other in actual if (other.get("name") == item["name"] if named else other == item)), None
+            )
+            found.extend(
+                [f"{path}: no {item}"]
+                if match is None
+                else abridged(item, match, f"{path}[{item['name'] if named else ''}]")
+            )
+        return found
+    return [] if excerpt == actual else [f"{path}: {excerpt!r} != {actual!r}"]
+
+
+def test_the_readmes_gpu_experiment_job_is_what_the_job_command_prints():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    command = "job training examples/polyaxonfiles/gpu-experiment.yaml\n--team vision` prints its Job"
+    block = readme.split(command, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert abridged(yaml.safe_load(block), job_command("gpu-experiment")) == []

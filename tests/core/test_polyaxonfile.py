@@ -62,9 +62,19 @@ def stack(**runs: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "environment, data, outputs",
     [
-        pytest.param({"persistence": {"data": ["data1", "data-foo"], "outputs": "outputs2"}}, ("data1", "data-foo"), ("outputs2",), id="v0.4"),
+        pytest.param(
+            {"persistence": {"data": ["data1", "data-foo"], "outputs": "outputs2"}},
+            ("data1", "data-foo"),
+            ("outputs2",),
+            id="v0.4",
+        ),
         pytest.param({"persistence": {"data": ["data2"]}}, ("data2",), None, id="v0.4-data-only"),
-        pytest.param({"data_refs": ["data-foo", "data1"], "artifact_refs": ["outputs2"]}, ("data-foo", "data1"), ("outputs2",), id="v0.5-artifact_refs"),
+        pytest.param(
+            {"data_refs": ["data-foo", "data1"], "artifact_refs": ["outputs2"]},
+            ("data-foo", "data1"),
+            ("outputs2",),
+            id="v0.5-artifact_refs",
+        ),
         pytest.param({"data_refs": [], "outputs_refs": ["outputs1"]}, (), ("outputs1",), id="v0.5-outputs_refs"),
         pytest.param({"resources": {"cpu": {"requests": 1}}}, None, None, id="nothing-asked"),
     ],
@@ -88,7 +98,9 @@ def test_request_keys_outside_environment_are_typos(tmp_path):
     "cmd, script",
     [
         pytest.param("python train.py --epochs 3", "python train.py --epochs 3", id="string"),
-        pytest.param(["pip install -r req.txt", "python train.py"], "pip install -r req.txt && python train.py", id="list"),
+        pytest.param(
+            ["pip install -r req.txt", "python train.py"], "pip install -r req.txt && python train.py", id="list"
+        ),
     ],
 )
 def test_build_image_and_run_cmd(tmp_path, cmd, script):
@@ -135,12 +147,34 @@ def test_missing_file_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     "environment, key, words",
     [
-        pytest.param({"persistence": {"data": ["data1"]}, "data_refs": ["data1"]}, "", ["both", "one spelling"], id="both-spellings"),
-        pytest.param({"persistence": {"outputs": "outputs1"}, "artifact_refs": ["outputs1"]}, "", ["both"], id="both-spellings-outputs"),
-        pytest.param({"outputs_refs": ["o"], "artifact_refs": ["o"]}, "environment.artifact_refs", ["outputs_refs"], id="outputs-and-artifact-refs"),
+        pytest.param(
+            {"persistence": {"data": ["data1"]}, "data_refs": ["data1"]},
+            "",
+            ["both", "one spelling"],
+            id="both-spellings",
+        ),
+        pytest.param(
+            {"persistence": {"outputs": "outputs1"}, "artifact_refs": ["outputs1"]},
+            "",
+            ["both"],
+            id="both-spellings-outputs",
+        ),
+        pytest.param(
+            {"outputs_refs": ["o"], "artifact_refs": ["o"]},
+            "environment.artifact_refs",
+            ["outputs_refs"],
+            id="outputs-and-artifact-refs",
+        ),
         pytest.param({"data_refs": "data1"}, "environment.data_refs", ["list"], id="data_refs-string"),
-        pytest.param({"persistence": {"outputs": ["outputs1"]}}, "environment.persistence.outputs", ["text"], id="outputs-list"),
-        pytest.param({"persistence": {"data": ["data1"], "outputz": "o"}}, "environment.persistence.outputz", ["unknown key"], id="typo"),
+        pytest.param(
+            {"persistence": {"outputs": ["outputs1"]}}, "environment.persistence.outputs", ["text"], id="outputs-list"
+        ),
+        pytest.param(
+            {"persistence": {"data": ["data1"], "outputz": "o"}},
+            "environment.persistence.outputz",
+            ["unknown key"],
+            id="typo",
+        ),
         pytest.param("gpu", "environment", [], id="environment-string"),
     ],
 )
@@ -241,21 +275,71 @@ def test_stack_run_without_image_anywhere_is_an_error(tmp_path):
     "sections, key, words",
     [
         pytest.param({"environment": {"data_ref": ["data1"]}}, "environment.data_ref", "unknown key", id="data_ref"),
-        pytest.param({"environment": {"persistance": {"data": ["data1"]}}}, "environment.persistance", "unknown key", id="persistance"),
-        pytest.param({"environment": {"resources": {"gpus": {"limits": 1}}}}, "environment.resources.gpus", "unknown key", id="gpus"),
-        pytest.param({"environment": {"node_selectors": {"a": "b"}}}, "environment.node_selectors", "unknown key", id="node_selectors"),
+        pytest.param(
+            {"environment": {"persistance": {"data": ["data1"]}}},
+            "environment.persistance",
+            "unknown key",
+            id="persistance",
+        ),
+        pytest.param(
+            {"environment": {"resources": {"gpus": {"limits": 1}}}},
+            "environment.resources.gpus",
+            "unknown key",
+            id="gpus",
+        ),
+        pytest.param(
+            {"environment": {"node_selectors": {"a": "b"}}},
+            "environment.node_selectors",
+            "unknown key",
+            id="node_selectors",
+        ),
         pytest.param({"run": {"command": "x"}}, "run.command", "unknown key", id="run.command"),
         pytest.param({"build": {"imag": "x"}}, "build.imag", "unknown key", id="build.imag"),
         pytest.param({"enviroment": {}}, "enviroment", "unknown key", id="enviroment"),
-        pytest.param({"environment": {"replicas": {"n_workers": 2}}}, "environment.replicas", "distributed runs are not supported", id="replicas"),
-        pytest.param({"environment": {"tensorflow": {"n_workers": 2}}}, "environment.tensorflow", "distributed runs are not supported", id="tensorflow"),
+        pytest.param(
+            {"environment": {"replicas": {"n_workers": 2}}},
+            "environment.replicas",
+            "distributed runs are not supported",
+            id="replicas",
+        ),
+        pytest.param(
+            {"environment": {"tensorflow": {"n_workers": 2}}},
+            "environment.tensorflow",
+            "distributed runs are not supported",
+            id="tensorflow",
+        ),
         pytest.param({"hptuning": {"concurrency": 2}}, "hptuning", "kind group", id="hptuning"),
         pytest.param({"logging": {"level": "LOUD"}}, "logging.level", "must be 'INFO'", id="log-level"),
-        pytest.param({"environment": {"max_restarts": -1}}, "environment.max_restarts", "greater than or equal to 0", id="negative-restarts"),
-        pytest.param({"environment": {"resources": {"gpu": {"limits": 0.5}}}}, "environment.resources.gpu.limits", "whole units", id="half-gpu"),
-        pytest.param({"environment": {"resources": {"cpu": {"limits": "lots"}}}}, "environment.resources.cpu.limits", "not a number", id="cpu-text"),
-        pytest.param({"environment": {"tolerations": [{"operator": "Equal", "value": "x"}]}}, "environment.tolerations[0]", "without a key", id="toleration"),
-        pytest.param({"environment": {"labels": {"app.kubernetes.io/managed-by": "me"}}}, None, None, id="reserved-label-is-a-plan-problem"),
+        pytest.param(
+            {"environment": {"max_restarts": -1}},
+            "environment.max_restarts",
+            "greater than or equal to 0",
+            id="negative-restarts",
+        ),
+        pytest.param(
+            {"environment": {"resources": {"gpu": {"limits": 0.5}}}},
+            "environment.resources.gpu.limits",
+            "whole units",
+            id="half-gpu",
+        ),
+        pytest.param(
+            {"environment": {"resources": {"cpu": {"limits": "lots"}}}},
+            "environment.resources.cpu.limits",
+            "not a number",
+            id="cpu-text",
+        ),
+        pytest.param(
+            {"environment": {"tolerations": [{"operator": "Equal", "value": "x"}]}},
+            "environment.tolerations[0]",
+            "without a key",
+            id="toleration",
+        ),
+        pytest.param(
+            {"environment": {"labels": {"app.kubernetes.io/managed-by": "me"}}},
+            None,
+            None,
+            id="reserved-label-is-a-plan-problem",
+        ),
     ],
 )
 def test_every_key_is_known_and_typos_are_errors_at_their_path(tmp_path, sections, key, words):
@@ -271,17 +355,29 @@ def test_every_key_is_known_and_typos_are_errors_at_their_path(tmp_path, section
     "document, words",
     [
         pytest.param({"version": 1, "kind": "group"}, "kind: group: hyperparameter tuning", id="group"),
-        pytest.param({"version": 1, "kind": "notebook"}, "kind: notebook: notebooks are not training runs", id="notebook"),
+        pytest.param(
+            {"version": 1, "kind": "notebook"}, "kind: notebook: notebooks are not training runs", id="notebook"
+        ),
         pytest.param({"version": 1, "kind": "tensorboard"}, "kind: tensorboard:", id="tensorboard"),
         pytest.param({"version": 1, "kind": "build"}, "kind: build: image builds are not run", id="build"),
         pytest.param({"version": 1, "kind": "pipeline"}, "kind: pipeline: pipelines are not supported", id="pipeline"),
-        pytest.param({"version": 1.1, "kind": "component"}, "is a Polyaxon v1 file (kind: component)", id="v1-component"),
-        pytest.param({"version": 1.1, "kind": "operation"}, "is a Polyaxon v1 file (kind: operation)", id="v1-operation"),
-        pytest.param({"version": 1, "kind": "experiments"}, "kind: 'experiments' is not a Polyaxon kind", id="typo-kind"),
+        pytest.param(
+            {"version": 1.1, "kind": "component"}, "is a Polyaxon v1 file (kind: component)", id="v1-component"
+        ),
+        pytest.param(
+            {"version": 1.1, "kind": "operation"}, "is a Polyaxon v1 file (kind: operation)", id="v1-operation"
+        ),
+        pytest.param(
+            {"version": 1, "kind": "experiments"}, "kind: 'experiments' is not a Polyaxon kind", id="typo-kind"
+        ),
         pytest.param({"version": 1}, "kind: is required", id="no-kind"),
         pytest.param({"kind": "experiment"}, "version: is required", id="no-version"),
         pytest.param({"version": 2, "kind": "job"}, "version: 2 is not supported", id="version-2"),
-        pytest.param({"version": 1, "kind": "job", "declarations": {"a": 1}}, "declarations: a job takes params", id="job-declarations"),
+        pytest.param(
+            {"version": 1, "kind": "job", "declarations": {"a": 1}},
+            "declarations: a job takes params",
+            id="job-declarations",
+        ),
     ],
 )
 def test_unsupported_kinds_and_versions_are_a_clear_error(tmp_path, document, words):
@@ -301,7 +397,12 @@ def test_build_only_and_metadata_keys_are_accepted_with_a_warning_saying_what_wa
         logging={"level": "INFO", "formatter": "json"},
         inputs=[{"name": "lr", "type": "float", "default": 0.1}],
         outputs=[{"name": "loss", "type": "float"}],
-        build={"image": IMAGE, "build_steps": ["pip install -r requirements.txt"], "env_vars": [["A", "1"]], "nocache": True},
+        build={
+            "image": IMAGE,
+            "build_steps": ["pip install -r requirements.txt"],
+            "env_vars": [["A", "1"]],
+            "nocache": True,
+        },
         run={"cmd": "python train.py --lr {{ lr }}"},
     )
     loaded = load_polyaxonfile(write(tmp_path, document))
@@ -337,7 +438,11 @@ def test_a_stack_run_warns_about_its_files_unused_keys_and_name(tmp_path):
 
 def test_declarations_are_rendered_into_run_and_environment(tmp_path):
     document = experiment(
-        {"node_selector": {"pool": "{{ pool }}"}, "resources": {"gpu": {"limits": "{{ gpus }}"}}, "data_refs": ["data1"]},
+        {
+            "node_selector": {"pool": "{{ pool }}"},
+            "resources": {"gpu": {"limits": "{{ gpus }}"}},
+            "data_refs": ["data1"],
+        },
         declarations={"lr": 0.01, "pool": "gpu-a100", "gpus": 2},
         build={"image": IMAGE},
         run={"cmd": ["python train.py --lr={{ lr }}", "echo {{ lr * 10 }}"]},
@@ -417,4 +522,6 @@ def test_a_files_resources_the_api_server_would_refuse_are_an_error_in_polyaxons
 
 def test_both_config_map_spellings_are_an_error(tmp_path):
     path = write(tmp_path, experiment({"config_map_refs": ["a"], "configmap_refs": ["a"]}))
-    assert load_problems(path) == [f"{path}: environment.configmap_refs: is the old name of config_map_refs, given too; keep one"]
+    assert load_problems(path) == [
+        f"{path}: environment.configmap_refs: is the old name of config_map_refs, given too; keep one"
+    ]

@@ -133,7 +133,13 @@ def own_program():
                     "env": {"EPOCHS": "3", "TOKEN": pulumi.Output.secret("s3cr3t")},
                     "data": [
                         {"name": "imagenet", "mount_path": "/data", "host_path": "/mnt/imagenet", "read_only": True},
-                        {"name": "raw", "store": "gcs", "bucket": "gs://raw", "secret": "gcs", "secret_key": "key.json"},
+                        {
+                            "name": "raw",
+                            "store": "gcs",
+                            "bucket": "gs://raw",
+                            "secret": "gcs",
+                            "secret_key": "key.json",
+                        },
                     ],
                     "outputs": outputs,
                 },
@@ -148,7 +154,10 @@ def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is
     jobs = engine.value(template.jobs)
     results = Mount("outputs", "results", mount_path="/outputs", claim_name="results")
     # What the template fills in: the Pulumi project, and cpu and memory where a run sets none.
-    filled = {"project": "my-project", "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}
+    filled = {
+        "project": "my-project",
+        "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
+    }
     assert jobs == {
         "train": job_manifest(
             RunSpec(
@@ -218,7 +227,12 @@ def test_team_namespace_bounds_its_pods_with_a_limit_range_and_a_quota(mock):
     mock.run(
         lambda: TeamNamespace(
             "vision",
-            {"namespace": "team-vision", "teams": ["vision"], "container_defaults": defaults, "quota": {"requests.cpu": "16"}},
+            {
+                "namespace": "team-vision",
+                "teams": ["vision"],
+                "container_defaults": defaults,
+                "quota": {"requests.cpu": "16"},
+            },
         )
     )
     parent = f"{NAMESPACE}::vision"
@@ -254,7 +268,11 @@ def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(
                 "project": "imagenet",
                 "tpu_tf_version": "2.15",
                 "runs": {
-                    "prep": {"image": "i", "kind": "job", "outputs": {"name": "shards", "mount_path": "/shards", "claim_name": "s"}},
+                    "prep": {
+                        "image": "i",
+                        "kind": "job",
+                        "outputs": {"name": "shards", "mount_path": "/shards", "claim_name": "s"},
+                    },
                     "train": {
                         "image": "i",
                         "outputs": OUTPUTS,
@@ -273,12 +291,22 @@ def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(
     variables = {item["name"]: item.get("value") for item in spec["containers"][0]["env"]}
     assert variables["POLYAXON_REFS_OUTPUTS_PATHS"] == '{"jobs":["/shards/ml/prep"]}'
     assert {"name": "outputs-shards", "mountPath": "/shards", "readOnly": True} in spec["containers"][0]["volumeMounts"]
-    assert variables["POLYAXON_EXPERIMENT_INFO"] == '{"project_name":"ml.imagenet","experiment_name":"ml.imagenet.train"}'
+    assert (
+        variables["POLYAXON_EXPERIMENT_INFO"] == '{"project_name":"ml.imagenet","experiment_name":"ml.imagenet.train"}'
+    )
     assert variables["POLYAXON_PARAMS"] == '{"lr":0.1}'
     assert job["spec"]["template"]["metadata"]["annotations"]["tf-version.cloud-tpus.google.com"] == "2.15"
-    assert (job["spec"]["backoffLimit"], spec["restartPolicy"], spec["tolerations"]) == (2, "OnFailure", [{"key": "tpu", "operator": "Exists"}])
+    assert (job["spec"]["backoffLimit"], spec["restartPolicy"], spec["tolerations"]) == (
+        2,
+        "OnFailure",
+        [{"key": "tpu", "operator": "Exists"}],
+    )
     # cpu and memory filled in by the built-in defaults.
-    assert spec["containers"][0]["resources"]["limits"] == {"cloud-tpus.google.com/v2": "8", "cpu": "2", "memory": "4Gi"}
+    assert spec["containers"][0]["resources"]["limits"] == {
+        "cloud-tpus.google.com/v2": "8",
+        "cpu": "2",
+        "memory": "4Gi",
+    }
 
 
 @pytest.mark.parametrize(
@@ -288,7 +316,10 @@ def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(
         ({"outputs_refs": {"jobs": ["train"]}}, "is this run itself"),
         ({"resources": {"requests": {"cpu": "4"}, "limits": {"cpu": "2"}}}, "4 may not exceed the limit 2"),
         (
-            {"node_selector": {"pool": "gpu"}, "data": [{"name": "d", "mount_path": "/d", "host_path": "/h", "node_selector": {"pool": "ssd"}}]},
+            {
+                "node_selector": {"pool": "gpu"},
+                "data": [{"name": "d", "mount_path": "/d", "host_path": "/h", "node_selector": {"pool": "ssd"}}],
+            },
             "its node_selector pins pool=gpu but mount 'd' pins pool=ssd: no node can run the pod",
         ),
     ],
@@ -297,3 +328,11 @@ def test_run_template_refuses_a_run_the_api_server_or_scheduler_would(mock, run,
     runs = {"train": {"image": "i", "outputs": OUTPUTS, **run}}
     with pytest.raises(ValueError, match=f"RunTemplate 't': runs.train: .*{words}"):
         mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
+
+
+def test_run_template_keeps_its_own_labels_over_a_runs(mock):
+    runs = {"train": {"image": "i", "outputs": OUTPUTS, "labels": {"polyaxon-storage/run": "other", "tier": "gold"}}}
+    template = mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
+    job = engine.value(template.job("train"))
+    for metadata in (job["metadata"], job["spec"]["template"]["metadata"]):
+        assert metadata["labels"]["polyaxon-storage/run"] == "train" and metadata["labels"]["tier"] == "gold"
