@@ -92,11 +92,14 @@ path_segments = st.one_of(st.text(alphabet=LOWER_ALNUM + "-_.", min_size=1, max_
     lambda segment: segment.strip(".") != ""
 )
 
-#: Normalised absolute mountPaths, never one of the embedded defaults.
+#: Where a container keeps what it runs on: no volume goes there.
+CONTAINER_SYSTEM = ("/etc", "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/kubelet")
+#: Normalised absolute mountPaths, never one of the embedded defaults nor under what a container runs on.
 mount_paths = (
     st.lists(path_segments, min_size=1, max_size=3)
     .map(lambda segments: "/" + "/".join(segments))
     .filter(lambda path: path not in ("/data", "/outputs"))
+    .filter(lambda path: not any(path == location or path.startswith(location + "/") for location in CONTAINER_SYSTEM))
 )
 
 
