@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..conventions import is_reserved_env_name
 from .checks import pod_security_problems, secret_ref_problems, stack_warnings
 from .config.catalog import catalog_problems
-from .config.polyaxonfile import PolyaxonFile, load_polyaxonfile
 from .config.request import storage_request
 from .config.fields import identifier
 from .config.stack import ParsedStack, Run, StackConfig
@@ -26,6 +25,9 @@ from .resources import layer_problems
 from .settings import combined_settings, default_layers, file_layer, run_layer
 from .teams import run_team, team_access
 from .volumes import pin_sources, union_selector
+
+if TYPE_CHECKING:
+    from .config.polyaxonfile import PolyaxonFile
 
 # Keys without which no run can be resolved: when one is refused, runs are checked on their own only.
 RESOLUTION_KEYS = frozenset({"persistence", "teams", "namespace", "existingNamespace"})
@@ -85,6 +87,8 @@ def plan_polyaxonfile_run(
     namespaces = plan_namespaces(config, list(teams.values()), problems)
     if problems:
         raise ConfigError(problems)
+    from .config.polyaxonfile import load_polyaxonfile
+
     run = Run.model_validate({"team": team})
     polyaxonfile = load_polyaxonfile(path, overrides)
     name = name or polyaxonfile.name or path.stem
@@ -147,6 +151,9 @@ def plan_run(
     try:
         request = storage_request(run, path)
         if run.polyaxonfile is not None:
+            # Only stacks with Polyaxon files load their models (a tenth of the core's import).
+            from .config.polyaxonfile import load_polyaxonfile
+
             if not request.is_empty:
                 raise ConfigError(
                     [Problem(path, "gives a storage request and a polyaxonfile; keep the request in one place")]

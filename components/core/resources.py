@@ -13,7 +13,7 @@ import importlib.util
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -46,8 +46,11 @@ def _client_parser() -> Callable[[str], Decimal]:
     return module.parse_quantity
 
 
+@lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> Decimal:
-    """A quantity's value; ValueError, in the user's words, when the API server would refuse it."""
+    """A quantity's value; ValueError, in the user's words, when the API server would refuse it.
+
+    Cached: a stack compares the same few quantities for every run."""
     shown = f"{text!r} is not a Kubernetes quantity (a number with an optional suffix, such as 500m, 2Gi or 1e3)"
     if not text or any(character.isspace() for character in text):
         raise ValueError(shown)

@@ -10,11 +10,10 @@ layer that gives them. The team's allow-lists close what a run may name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_key
 from .config.pod import PodDefaults, Resources
-from .config.polyaxonfile import FileSettings, PolyaxonResources
 from .config.stack import Run, StackConfig, stack_resources
 from .errors import Problem, child
 from .job import INIT_RESOURCES
@@ -29,6 +28,9 @@ from .resources import (
     polyaxon_quantity,
     quota_resource,
 )
+
+if TYPE_CHECKING:
+    from .config.polyaxonfile import FileSettings, PolyaxonResources
 
 # Settings a layer may give, by the stack run's key.
 UNIONS = ("tolerations", "imagePullSecrets", "secretRefs", "configMapRefs")

@@ -1,7 +1,7 @@
 """RunTemplate: the Kubernetes Job spec of one training run, following Polyaxon's mount rules."""
 
 from dataclasses import fields
-from typing import Any, Awaitable, Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Any, Awaitable, Callable, Mapping, NotRequired, Optional, Sequence, TypedDict, TypeVar
 
 import pulumi
 
@@ -133,6 +133,7 @@ class RunTemplateArgs(TypedDict):
     """TensorFlow version of TPU runs' TPUs. Default 1.12."""
 
 
+T = TypeVar("T")
 _SPEC_FIELDS = tuple(field.name for field in fields(RunSpec) if field.name not in TEMPLATE_FIELDS)
 _TUPLE_FIELDS = ("command", "args", "tolerations", "image_pull_secrets", "secret_refs", "config_map_refs")
 
@@ -161,14 +162,15 @@ class RunTemplate(pulumi.ComponentResource):
         template.setdefault("project", pulumi.get_project())
         # Every run's spec from one Output of every input, resolved at once: an Output per
         # run, or per node of a manifest, cost more than the rest of the program (bench/).
-        self.jobs = _all_resolved(
+        self.jobs = _resolved_into(
             {
                 "runs": runs,
                 "template": template,
                 "namespace": args["namespace"],
                 "service_account": args["service_account"],
-            }
-        ).apply(_manifests)
+            },
+            _manifests,
+        )
         namespace = args["namespace"]
         self.namespace = namespace if isinstance(namespace, pulumi.Output) else pulumi.Output.from_input(namespace)
         self.generate_names = pulumi.Output.from_input({run: generate_name(run) for run in runs})
@@ -240,8 +242,9 @@ class _Leaf:
         self.index = index
 
 
-def _all_resolved(tree: Any) -> pulumi.Output[Any]:
-    """`tree` with every Output and awaitable in it resolved, as one Output (secret if any of them is)."""
+def _resolved_into(tree: Any, build: Callable[[Any], T]) -> pulumi.Output[T]:
+    """`build` of `tree` with every Output and awaitable in it resolved, as one Output (secret if any of
+    them is): one apply, so Pulumi walks only what `build` returns."""
     pending: list[Any] = []
 
     def hollow(value: Any) -> Any:
@@ -264,4 +267,4 @@ def _all_resolved(tree: Any) -> pulumi.Output[Any]:
         return value
 
     skeleton = hollow(tree)
-    return pulumi.Output.all(*pending).apply(lambda resolved: fill(skeleton, resolved))
+    return pulumi.Output.all(*pending).apply(lambda resolved: build(fill(skeleton, resolved)))
