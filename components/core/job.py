@@ -70,7 +70,9 @@ def job_manifest(
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": dns_label(spec.name), "namespace": namespace, "labels": labels, "annotations": annotations},
-        "spec": {"template": {"metadata": {"labels": labels, "annotations": annotations}, "spec": pod_spec}},
+        "spec": {
+            "template": {"metadata": {"labels": {**spec.pod_labels, **labels}, "annotations": annotations}, "spec": pod_spec}
+        },
     }
 
 

@@ -7,10 +7,11 @@ Pulumi program registers anything.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from ..conventions import is_reserved_env_name
 from .checks import pod_security_problems, stack_warnings
+from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems
 from .config.polyaxonfile import PolyaxonFile, load_polyaxonfile
 from .config.request import storage_request
@@ -26,24 +27,29 @@ from .teams import run_team, team_access
 RESOLUTION_KEYS = frozenset({"persistence", "teams", "namespace", "existingNamespace"})
 
 
-def plan_stack(parsed: ParsedStack, base_dir: Path) -> StackPlan:
+def plan_stack(parsed: ParsedStack, base_dir: Path, providers: Mapping[str, str] = {}) -> StackPlan:
     """Resolve every run; raises ConfigError listing every problem found.
 
     `base_dir` is the project directory: relative `polyaxonfile` paths start
-    there, and may not leave it.
+    there, and may not leave it. `providers`: the provider settings
+    (`gcp:project`, ...) by full key, for buckets the stack creates or grants.
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
     problems.extend(layer_problems(_layer("defaultResources", config.defaultResources)))
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    access = run_cloud_access(clouds)
     runs = []
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
     for name, run in sorted(config.runs.items()):
         try:
-            runs.append(plan_run(config, teams, claims, name, run, f"runs.{name}", base_dir, resolve=resolve))
+            runs.append(
+                plan_run(config, teams, claims, name, run, f"runs.{name}", base_dir, resolve=resolve, clouds=access)
+            )
         except ConfigError as error:
             problems.extend(error.problems)
     problems.extend(pod_security_problems(namespaces, runs))
@@ -54,21 +60,25 @@ def plan_stack(parsed: ParsedStack, base_dir: Path) -> StackPlan:
         teams=tuple(teams.values()),
         namespaces=namespaces,
         runs=tuple(runs),
-        warnings=tuple(stack_warnings(config, namespaces, runs)),
+        warnings=(*stack_warnings(config, namespaces, runs), *cloud_warnings(config, clouds)),
+        clouds=clouds,
     )
 
 
-def plan_polyaxonfile_run(config: StackConfig, team: Optional[str], name: str, path: Path) -> RunPlan:
+def plan_polyaxonfile_run(
+    config: StackConfig, team: Optional[str], name: str, path: Path, providers: Mapping[str, str] = {}
+) -> RunPlan:
     """The run of one Polyaxon file (the `job` command) against a sound stack config; raises ConfigError."""
     problems: list[Problem] = []
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems)
     if problems:
         raise ConfigError(problems)
     run = Run.model_validate({"team": team})
     polyaxonfile = load_polyaxonfile(path)
     claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
-    plan = plan_run(config, teams, claims, name, run, name, path.parent, polyaxonfile)
+    plan = plan_run(config, teams, claims, name, run, name, path.parent, polyaxonfile, clouds=run_cloud_access(clouds))
     problems.extend(pod_security_problems(namespaces, [plan]))
     if problems:
         raise ConfigError(problems)
@@ -91,13 +101,15 @@ def plan_run(
     base_dir: Path,
     polyaxonfile: Optional[PolyaxonFile] = None,
     resolve: bool = True,
+    clouds: RunCloudAccess = RunCloudAccess(),
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError.
 
     `claims`: the NFS claims of each namespace. `polyaxonfile`: the run's file,
     already loaded (the `job` command); otherwise the run's `polyaxonfile`, if
     any, is read from `base_dir`. Without `resolve`, only what the run holds on
-    its own is checked, and it always raises.
+    its own is checked, and it always raises. `clouds`: how each team reaches
+    the buckets whose credentials the stack manages.
     """
     problems: list[Problem] = []
     team = run_team(teams, run.team, f"{path}.team", problems) if resolve else None
@@ -133,7 +145,15 @@ def plan_run(
     mounts = None
     if resolve and team is not None and request is not None:
         try:
-            mounts = resolve_storage(config.persistence, team, name, request, path, claims.get(team.namespace, {}))
+            mounts = resolve_storage(
+                config.persistence,
+                team,
+                name,
+                request,
+                path,
+                claims.get(team.namespace, {}),
+                clouds.credentials.get(team.name, {}),
+            )
         except ConfigError as error:
             problems.extend(error.problems)
     if problems or mounts is None or team is None or image is None:
@@ -150,6 +170,7 @@ def plan_run(
         image_pull_policy=run.imagePullPolicy,
         automount_service_account_token=run.automountServiceAccountToken,
         init_image=config.initImage,
+        pod_labels=dict(clouds.pod_labels.get(team.name, {})),
     )
     data, outputs = mounts
     return RunPlan(spec=spec, team=team, data=data, outputs=outputs)

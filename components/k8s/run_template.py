@@ -35,6 +35,8 @@ class StorageMountArgs(TypedDict):
     """The Secret, in the run's namespace, holding the bucket's credentials."""
     secret_key: NotRequired[pulumi.Input[str]]
     """The key of that Secret holding them."""
+    workload_identity: NotRequired[bool]
+    """A bucket the pod reaches with its own cloud identity (no secret): listed for polystores without a key."""
 
 
 class ResourcesArgs(TypedDict):
@@ -67,6 +69,8 @@ class RunArgs(TypedDict):
     """Always (default), IfNotPresent or Never."""
     automount_service_account_token: NotRequired[bool]
     """Mount an API token into the pod. Default false."""
+    pod_labels: NotRequired[Mapping[str, str]]
+    """Labels of the run's pod besides polyaxon-storage's own, such as azure.workload.identity/use."""
 
 
 class RunTemplateArgs(TypedDict):

@@ -1,16 +1,31 @@
-"""TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team."""
+"""TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team and their bucket credentials."""
 
-from typing import NotRequired, Optional, Sequence, TypedDict
+import base64
+from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
-from ..conventions import MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
+from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
 from ..core.model import service_account_name
 from ..core.names import label_value
 from ..core.security import pod_security_labels
+from ..outputs import mapping_output
 
 RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
+
+
+class CredentialsSecretArgs(TypedDict):
+    """A Secret of bucket credentials for one team's runs, annotated as the policy pack expects."""
+
+    team: str
+    """The team whose runs read it."""
+    data: pulumi.Input[Mapping[str, str]]
+    """Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."""
+    access: str
+    """read-only or read-write: what the credentials' identity is granted (annotation polyaxon-storage/access)."""
+    identity: pulumi.Input[str]
+    """The identity the credentials authenticate as (annotation polyaxon-storage/identity)."""
 
 
 class TeamNamespaceArgs(TypedDict):
@@ -22,11 +37,15 @@ class TeamNamespaceArgs(TypedDict):
     """The namespace exists already: only label it (server-side apply), never create or delete it. Default false."""
     pod_security: NotRequired[str]
     """Pod Security level enforced there: restricted (default), baseline or privileged."""
+    service_account_annotations: NotRequired[Mapping[str, pulumi.Input[Mapping[str, str]]]]
+    """Team -> annotations of its ServiceAccount, such as a cloud workload identity's."""
+    credentials: NotRequired[Mapping[str, CredentialsSecretArgs]]
+    """Secret name -> bucket credentials of one of the teams, kept in the namespace as an Opaque Secret."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
     """A namespace for training runs: Pod Security labels, a ServiceAccount per team without an
-    API token, and a NetworkPolicy denying ingress to the runs' pods.
+    API token, a NetworkPolicy denying ingress to the runs' pods, and the teams' bucket credentials.
 
     A namespace it creates outlives it: removing the component (or switching to
     `existing`) leaves the namespace and everything in it, never deletes them.
@@ -38,6 +57,8 @@ class TeamNamespace(pulumi.ComponentResource):
     """Team -> the name of the ServiceAccount its runs use."""
     pod_security: pulumi.Output[str]
     """The Pod Security level enforced in the namespace."""
+    secrets: pulumi.Output[dict[str, str]]
+    """Secret name -> its name once it exists: what the runs' secretKeyRefs name."""
 
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
@@ -63,6 +84,7 @@ class TeamNamespace(pulumi.ComponentResource):
             )
         self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
         accounts = {}
+        annotations = args.get("service_account_annotations", {})
         for team in args["teams"]:
             account = kubernetes.core.v1.ServiceAccount(
                 f"{name}/{service_account_name(team)}",
@@ -70,13 +92,14 @@ class TeamNamespace(pulumi.ComponentResource):
                     name=service_account_name(team),
                     namespace=self.namespace,
                     labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(team)},
+                    annotations=annotations.get(team),
                 ),
                 # Runs do not talk to the Kubernetes API: no token in their pods.
                 automount_service_account_token=False,
                 opts=child,
             )
             accounts[team] = account.metadata.name  # type: ignore[attr-defined]
-        self.service_accounts = pulumi.Output.all(**accounts) if accounts else pulumi.Output.from_input({})
+        self.service_accounts = mapping_output(accounts)
         # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
         kubernetes.networking.v1.NetworkPolicy(
             f"{name}/{RUNS_NETWORK_POLICY}",
@@ -89,7 +112,31 @@ class TeamNamespace(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        secrets = {}
+        for secret_name, secret in args.get("credentials", {}).items():
+            made = kubernetes.core.v1.Secret(
+                f"{name}/{secret_name}",
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=secret_name,
+                    namespace=self.namespace,
+                    labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(secret["team"])},
+                    annotations={ACCESS_ANNOTATION: secret["access"], IDENTITY_ANNOTATION: secret["identity"]},
+                ),
+                type="Opaque",
+                # Secret whatever the caller handed over: the state and every preview keep it encrypted.
+                data=pulumi.Output.secret(secret["data"]).apply(
+                    lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}
+                ),
+                opts=child,
+            )
+            secrets[secret_name] = made.metadata.name  # type: ignore[attr-defined]
+        self.secrets = mapping_output(secrets)
         self.pod_security = pulumi.Output.from_input(level)
         self.register_outputs(
-            {"namespace": self.namespace, "serviceAccounts": self.service_accounts, "podSecurity": self.pod_security}
+            {
+                "namespace": self.namespace,
+                "serviceAccounts": self.service_accounts,
+                "podSecurity": self.pod_security,
+                "secrets": self.secrets,
+            }
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_root_resource
@@ -27,6 +28,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ..conventions import REDACTED
+from . import fakes
 
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 T = TypeVar("T")
@@ -51,6 +53,21 @@ class Registration:
     retain_on_delete: bool = False
     aliases: tuple[str, ...] = ()
     """Earlier identities: a URN, or `name=..., type=..., parent=...` of an alias spec."""
+    replacement_trigger: Any = None
+    """A value whose change replaces the resource (ResourceOptions.replacement_trigger)."""
+
+    def summary(self) -> dict[str, Any]:
+        """What `render --resources --json` prints of it (inputs as recorded: secrets redacted)."""
+        return {
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "aliases": list(self.aliases),
+        }
 
     @property
     def parent(self) -> str:
@@ -114,13 +131,14 @@ def _close_worker_loops() -> None:
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Resources get an id and their inputs as state; invokes answer nothing."""
+    """Resources get an id and their inputs as state, with the outputs their provider would compute faked
+    (`fakes`); invokes the program makes get a faked answer."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
-        return f"{args.name}-id", args.inputs
+        return fakes.resource_id(args.typ, args.name), fakes.resource_outputs(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
+        return fakes.invoke(args.token, args.args)
 
 
 class RecordingMonitor(MockMonitor):
@@ -152,6 +170,9 @@ class RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     aliases=tuple(_alias(alias) for alias in request.aliases),
+                    replacement_trigger=json_format.MessageToDict(request.replacement_trigger)
+                    if request.HasField("replacement_trigger")
+                    else None,
                 )
             )
         return response
