@@ -142,6 +142,11 @@ class S3Buckets(pulumi.ComponentResource):
             policy = bucket_policy(read, write)
             binding = access.get("workload_identity")
             if binding is not None:
+                if ("cluster_name" in binding) == ("oidc_provider_arn" in binding and "oidc_issuer" in binding):
+                    raise ValueError(
+                        f"S3Buckets {name!r}: team {team!r}: give oidc_provider_arn and oidc_issuer (IRSA), or cluster_name "
+                        "(Pod Identity)"
+                    )
                 role = aws.iam.Role(
                     f"{name}/{team}", name=access["name"], path=IAM_PATH, assume_role_policy=trust_policy(binding), opts=child
                 )

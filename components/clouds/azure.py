@@ -84,6 +84,9 @@ class AzureBlobContainersArgs(TypedDict):
     """The subscription of the containers: required for teams with workload identity (their role assignments)."""
     rotation: NotRequired[str]
     """When credentials were last rotated (UTC, RFC 3339): the start of every SAS, so changing it makes new ones."""
+    shared_keys: NotRequired[bool]
+    """Created accounts accept their keys (and SAS signed with them). Default true; false only when no team will
+    ever use a SAS (every team with workload identity), since switching it off breaks every SAS at once."""
 
 
 def container_scope(subscription: str, spec: AzureContainerArgs) -> str:
@@ -116,13 +119,11 @@ class AzureBlobContainers(pulumi.ComponentResource):
         super().__init__("polyaxon-storage:index:AzureBlobContainers", name, None, opts)
         specs = args["containers"]
         teams = args.get("teams", {})
-        keyed_accounts = {
-            specs[key]["account"]
-            for access in teams.values()
-            if "workload_identity" not in access
-            for key in (*access.get("read", ()), *access.get("write", ()))
-        }
-        accounts, created = self._created(name, specs, keyed_accounts)
+        shared_keys = args.get("shared_keys", True)
+        keyed = [team for team, access in teams.items() if "workload_identity" not in access]
+        if keyed and not shared_keys:
+            raise ValueError(f"AzureBlobContainers {name!r}: teams {', '.join(keyed)} use a SAS, which needs shared_keys")
+        accounts, created = self._created(name, specs, shared_keys)
         identities, credentials, annotations = {}, {}, {}
         for team, access in teams.items():
             write = set(access.get("write", ()))
@@ -183,7 +184,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
         )
 
     def _created(
-        self, name: str, specs: Mapping[str, AzureContainerArgs], keyed_accounts: set[str]
+        self, name: str, specs: Mapping[str, AzureContainerArgs], shared_keys: bool
     ) -> tuple[dict[str, storage.StorageAccount], dict[str, storage.BlobContainer]]:
         """The storage accounts to create, by name, and their containers, by container key."""
         by_account: dict[str, list[str]] = defaultdict(list)
@@ -206,8 +207,8 @@ class AzureBlobContainers(pulumi.ComponentResource):
                 enable_https_traffic_only=True,
                 minimum_tls_version="TLS1_2",
                 allow_blob_public_access=False,
-                # Keys sign the teams' SAS: allowed only where a team's Secret holds one.
-                allow_shared_key_access=account_name in keyed_accounts,
+                # Keys sign the teams' SAS; without key-mode teams, the account accepts Azure AD alone.
+                allow_shared_key_access=shared_keys,
                 encryption=storage.EncryptionArgs(
                     key_source="Microsoft.Storage",
                     services=storage.EncryptionServicesArgs(blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account")),

@@ -149,6 +149,8 @@ def _azure_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
         },
         subscription_id=context.hidden(cloud.settings.get("azure-native:subscriptionId"), "azure-native:subscriptionId"),
         rotation=context.rotation,
+        # A stack setting, not the grants of the day: revoking a team's grant never changes the account.
+        shared_keys=aks is None or aks.teams is not None,
     )
 
 

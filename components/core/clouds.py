@@ -79,7 +79,7 @@ def plan_clouds(
             continue
         buckets = tuple(_planned_bucket(entries, providers, problems) for entries in by_store[store].values())
         if store == "azure":
-            problems.extend(_account_problems(by_store[store].values()))
+            problems.extend(_account_problems(by_store[store].values(), providers))
         access = tuple(
             found for team in teams if (found := _team_access(config, store, team, buckets)) is not None
         )
@@ -128,12 +128,18 @@ OPTION_KEYS = {"sas_expiry": "sasExpiry", "resource_group": "resourceGroup", "lo
                "versioning": "versioning", "protect": "protect"}  # fmt: skip
 
 
-def _disagreements(entries: Iterable[tuple[Side, str, BucketEntry, BucketAddress]], option: str, what: str = "") -> list[Problem]:
-    """Entries naming one bucket (or account) that set `option` to different values."""
+def _disagreements(
+    entries: Iterable[tuple[Side, str, BucketEntry, BucketAddress]],
+    option: str,
+    what: str = "",
+    default: Any = None,
+) -> list[Problem]:
+    """Entries naming one bucket (or account) that set `option` to different values (`default` where unset)."""
     first: Optional[tuple[str, Any]] = None
     found = []
     for side, name, entry, address in entries:
         value = getattr(entry, option)
+        value = default if value is None else value
         if value is None:
             continue
         if first is None:
@@ -148,7 +154,9 @@ def _disagreements(entries: Iterable[tuple[Side, str, BucketEntry, BucketAddress
     return found
 
 
-def _account_problems(buckets: Iterable[list[tuple[Side, str, BucketEntry, BucketAddress]]]) -> list[Problem]:
+def _account_problems(
+    buckets: Iterable[list[tuple[Side, str, BucketEntry, BucketAddress]]], providers: Mapping[str, str]
+) -> list[Problem]:
     """Containers of one Azure storage account: one resource group, and an account the stack creates is
     created with every container of it, alike."""
     accounts: dict[str, list[tuple[Side, str, BucketEntry, BucketAddress]]] = defaultdict(list)
@@ -162,8 +170,9 @@ def _account_problems(buckets: Iterable[list[tuple[Side, str, BucketEntry, Bucke
         creators = [found for found in entries if found[2].create]
         if not creators:
             continue
-        for option in ("location", "versioning", "protect"):
-            problems.extend(_disagreements(creators, option, what))
+        problems.extend(_disagreements(creators, "location", what, providers.get(DEFAULT_LOCATION_KEYS["azure"])))
+        for option in ("versioning", "protect"):  # true unless an entry says otherwise
+            problems.extend(_disagreements(creators, option, what, True))
         problems.extend(
             Problem(
                 entry_path(side, name, "create"),

@@ -55,6 +55,8 @@ class Registration:
     """Earlier identities: a URN, or `name=..., type=..., parent=...` of an alias spec."""
     replacement_trigger: Any = None
     """A value whose change replaces the resource (ResourceOptions.replacement_trigger)."""
+    secret_inputs: tuple[str, ...] = ()
+    """The inputs whose value is, or holds, a secret (what the engine would keep encrypted)."""
 
     def summary(self) -> dict[str, Any]:
         """What `render --resources --json` prints of it (inputs as recorded: secrets redacted)."""
@@ -98,6 +100,19 @@ def redact(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, dict):
                 inputs[key] = {name: REDACTED for name in value}
     return scrub(inputs)
+
+
+def secret_inputs(inputs: dict[str, Any]) -> tuple[str, ...]:
+    """The inputs whose value is, or holds, a secret."""
+
+    def holds(value: Any) -> bool:
+        if rpc.is_rpc_secret(value):
+            return True
+        if isinstance(value, dict):
+            return any(holds(item) for item in value.values())
+        return isinstance(value, list) and any(holds(item) for item in value)
+
+    return tuple(sorted(key for key, value in inputs.items() if holds(value)))
 
 
 def _alias(alias: Any) -> str:
@@ -157,6 +172,7 @@ class RecordingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         _note_worker_loop()
         if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)
             self.registrations.append(
                 Registration(
                     type=request.type,
@@ -164,7 +180,7 @@ class RecordingMonitor(MockMonitor):
                     parent_urn=request.parent,
                     urn=response.urn,
                     custom=bool(request.custom),
-                    inputs=redact(request.type, rpc.deserialize_properties(request.object)),
+                    inputs=redact(request.type, inputs),
                     id=response.id,
                     dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
                     protect=bool(request.protect),
@@ -173,6 +189,7 @@ class RecordingMonitor(MockMonitor):
                     replacement_trigger=json_format.MessageToDict(request.replacement_trigger)
                     if request.HasField("replacement_trigger")
                     else None,
+                    secret_inputs=secret_inputs(inputs),
                 )
             )
         return response

@@ -98,8 +98,9 @@ def resource_id(resource_type: str, name: str) -> str:
 
 def _service_sas(args: Mapping[str, Any]) -> dict[str, Any]:
     signature = digest(json.dumps(dict(args), sort_keys=True), 32)
+    start = f"&st={args['sharedAccessStartTime']}" if args.get("sharedAccessStartTime") else ""
     return {
-        "serviceSasToken": f"sv=2022-11-02&sr={args.get('resource')}&sp={args.get('permissions')}"
+        "serviceSasToken": f"sv=2022-11-02&sr={args.get('resource')}&sp={args.get('permissions')}{start}"
         f"&se={args.get('sharedAccessExpiryTime')}&spr=https&sig={FAKE_CREDENTIAL}-{signature}"
     }
 
