@@ -173,7 +173,7 @@ class S3Buckets(pulumi.ComponentResource):
             )
             identities[team] = user.name
             regions = {bucket: buckets.get(bucket, {}).get("region") for bucket in sorted({*read, *write})}
-            credentials[team] = pulumi.Output.secret(pulumi.Output.all(key.id, key.secret)).apply(
+            credentials[team] = pulumi.Output.all(key.id, key.secret).apply(
                 lambda key, regions=regions: {bucket: _access_key_file(*key, region) for bucket, region in regions.items()}
             )
         self.bucket_names = pulumi.Output.all(*names.values())

@@ -262,7 +262,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         host = spec.get("host", f"{spec['account']}.blob.core.windows.net")
-        return pulumi.Output.secret(sas.service_sas_token).apply(
+        return sas.service_sas_token.apply(
             lambda token: json.dumps(
                 {
                     "AZURE_ACCOUNT_NAME": spec["account"],

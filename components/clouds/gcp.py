@@ -130,7 +130,7 @@ class GcsBuckets(pulumi.ComponentResource):
                 keepers={"rotation": rotation} if rotation else None,
                 opts=child,
             )
-            credentials[team] = pulumi.Output.secret(key.private_key).apply(
+            credentials[team] = key.private_key.apply(
                 lambda encoded, buckets=granted: dict.fromkeys(buckets, base64.b64decode(encoded).decode())
             )
         self.bucket_names = pulumi.Output.all(*names.values())

@@ -123,8 +123,8 @@ class TeamNamespace(pulumi.ComponentResource):
                     annotations={ACCESS_ANNOTATION: secret["access"], IDENTITY_ANNOTATION: secret["identity"]},
                 ),
                 type="Opaque",
-                # Secret whatever the caller handed over: the state and every preview keep it encrypted.
-                data=pulumi.Output.secret(secret["data"]).apply(
+                # pulumi_kubernetes makes a Secret's data secret, whatever the caller hands over.
+                data=pulumi.Output.from_input(secret["data"]).apply(
                     lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}
                 ),
                 opts=child,

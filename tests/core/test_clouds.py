@@ -289,9 +289,16 @@ def test_teams_granted_no_bucket_of_a_cloud_get_nothing_there():
     assert [a.team.name for a in cloud(config, "gcs").teams] == ["vision"]
 
 
-def test_a_bucket_in_two_entries_is_granted_once_writable_if_either_is():
-    config = catalog({"d": created_gcs(readOnly=True)}, {"o": gcs("gs://acme-data", credentials="managed")})
-    (vision,) = [a for a in cloud(config, "gcs").teams if a.team.name == "vision"]
+@pytest.mark.parametrize(
+    "data, outputs",
+    [
+        ({"d": created_gcs(readOnly=True)}, {"o": gcs("gs://acme-data", credentials="managed")}),
+        ({"d": gcs("gs://acme-data", credentials="managed", readOnly=True)}, {"o": created_gcs()}),
+    ],
+    ids=["read-only-creates", "writable-creates"],
+)
+def test_a_bucket_in_two_entries_is_granted_once_writable_if_either_is(data, outputs):
+    (vision,) = [a for a in cloud(catalog(data, outputs), "gcs").teams if a.team.name == "vision"]
     assert [(g.bucket, g.writable) for g in vision.grants] == [("acme-data", True)]
 
 
@@ -402,3 +409,12 @@ def test_a_sas_expiring_within_30_days_is_warned_about(now, expected):
 def test_no_sas_warning_for_teams_without_keys():
     clouds = plan(catalog({"d": created_azure()}, cluster={"workloadIdentity": {"aks": AKS}}), providers=PROVIDERS).clouds
     assert sas_expiry_warnings(clouds, datetime(2027, 9, 29, tzinfo=timezone.utc)) == []
+
+
+def test_a_runs_own_pod_labels_never_replace_polyaxon_storages():
+    from components.core.job import job_manifest
+    from components.core.model import Mount, RunSpec
+
+    spec = RunSpec(name="r", team="t", image="i", pod_labels={"polyaxon-storage/run": "other", AKS_USE_LABEL: "true"})
+    labels = job_manifest(spec, [], Mount("outputs", "o", mount_path="/o", claim_name="o"), "ns", "sa")["spec"]["template"]["metadata"]["labels"]
+    assert labels["polyaxon-storage/run"] == "r" and labels[AKS_USE_LABEL] == "true"
