@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
 import pulumi
-from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_root_resource
@@ -115,6 +114,14 @@ def secret_inputs(inputs: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(key for key, value in inputs.items() if holds(value)))
 
 
+def _replacement_trigger(request: Any) -> Any:
+    if not request.HasField("replacement_trigger"):
+        return None
+    from google.protobuf import json_format  # only for resources that have one: render's start-up stays lean
+
+    return json_format.MessageToDict(request.replacement_trigger)
+
+
 def _alias(alias: Any) -> str:
     if alias.urn:
         return alias.urn
@@ -186,9 +193,7 @@ class RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     aliases=tuple(_alias(alias) for alias in request.aliases),
-                    replacement_trigger=json_format.MessageToDict(request.replacement_trigger)
-                    if request.HasField("replacement_trigger")
-                    else None,
+                    replacement_trigger=_replacement_trigger(request),
                     secret_inputs=secret_inputs(inputs),
                 )
             )

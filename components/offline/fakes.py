@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from typing import Any, Callable, Mapping
 
 from ..core.names import digest
@@ -61,6 +60,8 @@ def _named(key: str) -> Fake:
 
 
 def _azure_identity(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    import uuid  # only stacks with Azure identities need it: render's start-up stays lean
+
     return {
         "name": inputs.get("resourceName"),
         "principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"principal/{name}")),
