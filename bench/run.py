@@ -524,6 +524,13 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])
 
 
+def ratio_table(objects: str, program: str, m: Measurement) -> str:
+    """One measurement against its floor, as a table."""
+    return markdown_table(
+        [objects, program, "floor s", "ratio"], [[f"{m.objects:,}", f"{m.program:.2f}", f"{m.floor:.2f}", f"{m.ratio:.2f}x"]]
+    )
+
+
 def report(
     measurements: list[Measurement],
     processes: Measurement,
@@ -627,10 +634,7 @@ def report(
             f"the same engine, registers as many plain Kubernetes objects as `render` prints "
             f"({processes.objects:,}) and prints them the same way (libyaml). Best of {PROCESS_ROUNDS}, alternately.",
             "",
-            markdown_table(
-                ["documents printed", "render s", "floor s", "ratio"],
-                [[f"{processes.objects:,}", f"{processes.program:.2f}", f"{processes.floor:.2f}", f"{processes.ratio:.2f}x"]],
-            ),
+            ratio_table("documents printed", "render s", processes),
             "",
             "## Cloud buckets",
             "",
@@ -642,10 +646,7 @@ def report(
             "aliases each), and plain ConfigMaps for the Kubernetes objects and Jobs. Best of "
             f"{REPEATS}, alternately.",
             "",
-            markdown_table(
-                ["objects", "program s", "floor s", "ratio"],
-                [[f"{clouds.objects:,}", f"{clouds.program:.2f}", f"{clouds.floor:.2f}", f"{clouds.ratio:.2f}x"]],
-            ),
+            ratio_table("objects", "program s", clouds),
             "",
             "## Resolving one run",
             "",

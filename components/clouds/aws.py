@@ -9,7 +9,7 @@ from typing import Any, Mapping, NotRequired, Optional, Sequence, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from ..outputs import mapping_output
+from .common import CreatedBucketArgs, GrantsArgs, ServiceAccountBindingArgs, team_outputs
 
 EKS_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 READ_BUCKET_ACTIONS = ("s3:ListBucket", "s3:GetBucketLocation")
@@ -19,29 +19,20 @@ POLICY_NAME = "polyaxon-storage-buckets"
 IAM_PATH = "/polyaxon-storage/"
 
 
-class S3BucketArgs(TypedDict):
-    """A bucket teams are granted: one the stack creates, or one that exists."""
+class S3BucketArgs(CreatedBucketArgs):
+    """A bucket teams are granted: one the stack creates (public access blocked, encrypted, owner-enforced,
+    versioned), or one that exists."""
 
-    create: NotRequired[bool]
-    """Create the bucket (hardened: public access blocked, encrypted, owner-enforced, versioned). Default false."""
     region: NotRequired[str]
     """The bucket's region: where a created one goes, and AWS_REGION in the credentials. Default: the provider's."""
-    versioning: NotRequired[bool]
-    """Keep object versions of a created bucket. Default true."""
-    protect: NotRequired[bool]
-    """A created bucket cannot be deleted by an edit or `pulumi destroy`. Default true."""
     kms_key: NotRequired[pulumi.Input[str]]
     """A KMS key (id or ARN) a created bucket encrypts with (aws:kms), instead of AES256."""
 
 
-class EksBindingArgs(TypedDict):
-    """The Kubernetes ServiceAccount that assumes the team's role: through IRSA (the cluster's OIDC provider) or
-    an EKS Pod Identity association (`cluster_name`)."""
+class EksBindingArgs(ServiceAccountBindingArgs):
+    """How that ServiceAccount assumes the team's role: IRSA (the cluster's OIDC provider) or an EKS Pod
+    Identity association (`cluster_name`)."""
 
-    namespace: str
-    """Its namespace."""
-    service_account: str
-    """Its name."""
     oidc_provider_arn: NotRequired[str]
     """IRSA: the ARN of the cluster's IAM OIDC provider."""
     oidc_issuer: NotRequired[str]
@@ -50,15 +41,12 @@ class EksBindingArgs(TypedDict):
     """Pod Identity: the cluster's name."""
 
 
-class AwsTeamArgs(TypedDict):
-    """One team: its IAM identity, and the buckets it reads and writes."""
+class AwsTeamArgs(GrantsArgs):
+    """One team: its IAM identity, whose one policy allows s3:ListBucket and s3:GetBucketLocation on each bucket,
+    s3:GetObject on its objects, and s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on those it writes."""
 
     name: str
     """The IAM user (key) or role (workload identity) name."""
-    read: NotRequired[Sequence[str]]
-    """Buckets it reads: s3:ListBucket and s3:GetBucketLocation on each, s3:GetObject on its objects."""
-    write: NotRequired[Sequence[str]]
-    """Buckets it also writes: s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on its objects."""
     workload_identity: NotRequired[EksBindingArgs]
     """Reach the buckets through an IAM role its ServiceAccount assumes, instead of an access key."""
 
@@ -177,9 +165,9 @@ class S3Buckets(pulumi.ComponentResource):
                 lambda key, regions=regions: {bucket: _access_key_file(*key, region) for bucket, region in regions.items()}
             )
         self.bucket_names = pulumi.Output.all(*names.values())
-        self.identities = mapping_output(identities)
-        self.credentials = pulumi.Output.secret(mapping_output(credentials))
-        self.service_account_annotations = mapping_output(annotations)
+        self.identities, self.credentials, self.service_account_annotations = team_outputs(
+            identities, credentials, annotations
+        )
         self.register_outputs(
             {"bucketNames": self.bucket_names, "identities": self.identities, "serviceAccountAnnotations": self.service_account_annotations}
         )

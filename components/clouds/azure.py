@@ -7,12 +7,13 @@ Imported only by stacks with Azure containers to create or grant: it loads pulum
 import json
 import uuid
 from collections import defaultdict
-from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Mapping, NotRequired, Optional, TypedDict
 
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, storage
 
 from ..outputs import mapping_output
+from .common import CreatedBucketArgs, GrantsArgs, ServiceAccountBindingArgs, team_outputs
 
 AKS_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 AKS_AUDIENCE = "api://AzureADTokenExchange"
@@ -22,8 +23,9 @@ SAS_READ, SAS_WRITE = "rl", "racwdl"
 SOFT_DELETE_DAYS = 7
 
 
-class AzureContainerArgs(TypedDict):
-    """A container teams are granted: one the stack creates (with its storage account), or one that exists."""
+class AzureContainerArgs(CreatedBucketArgs):
+    """A container teams are granted: one the stack creates with its storage account (StorageV2, HTTPS and TLS 1.2
+    only, no public access, soft delete), or one that exists."""
 
     account: str
     """The storage account."""
@@ -33,27 +35,16 @@ class AzureContainerArgs(TypedDict):
     """The storage account's resource group."""
     host: NotRequired[str]
     """The account's blob endpoint host. Default <account>.blob.core.windows.net."""
-    create: NotRequired[bool]
-    """Create the container, and its storage account (StorageV2, HTTPS and TLS 1.2 only, no public access,
-    soft delete). Default false."""
     location: NotRequired[str]
     """Where a created storage account lives: required with create."""
-    versioning: NotRequired[bool]
-    """Keep blob versions in a created storage account. Default true."""
-    protect: NotRequired[bool]
-    """A created account and container cannot be deleted by an edit or `pulumi destroy`. Default true."""
     sas_expiry: NotRequired[str]
     """When the SAS in the teams' credentials expires (UTC, RFC 3339): required for teams without workload
     identity."""
 
 
-class AksBindingArgs(TypedDict):
-    """The Kubernetes ServiceAccount federated with the team's user-assigned identity (AKS workload identity)."""
+class AksBindingArgs(ServiceAccountBindingArgs):
+    """Where the team's user-assigned identity lives, and the cluster its ServiceAccount is federated from."""
 
-    namespace: str
-    """Its namespace."""
-    service_account: str
-    """Its name."""
     oidc_issuer_url: str
     """The cluster's OIDC issuer URL."""
     resource_group: str
@@ -62,15 +53,12 @@ class AksBindingArgs(TypedDict):
     """The identity's location."""
 
 
-class AzureTeamArgs(TypedDict):
-    """One team: the containers it reads and writes, and how it reaches them."""
+class AzureTeamArgs(GrantsArgs):
+    """One team: per container (`account/container`) a SAS with rl or racwdl, or with workload identity Storage
+    Blob Data Reader or Contributor on it."""
 
     name: str
     """Its user-assigned identity's name (workload identity)."""
-    read: NotRequired[Sequence[str]]
-    """Containers it reads (`account/container`): a SAS with rl, or Storage Blob Data Reader on each."""
-    write: NotRequired[Sequence[str]]
-    """Containers it reads and writes: a SAS with racwdl, or Storage Blob Data Contributor on each."""
     workload_identity: NotRequired[AksBindingArgs]
     """Reach the containers through AKS workload identity instead of a SAS."""
 
@@ -176,9 +164,9 @@ class AzureBlobContainers(pulumi.ComponentResource):
         self.containers = pulumi.Output.all(
             *(created[key].name.apply(lambda _, key=key: key) if key in created else key for key in specs)
         )
-        self.identities = mapping_output(identities)
-        self.credentials = pulumi.Output.secret(mapping_output(credentials))
-        self.service_account_annotations = mapping_output(annotations)
+        self.identities, self.credentials, self.service_account_annotations = team_outputs(
+            identities, credentials, annotations
+        )
         self.register_outputs(
             {"containers": self.containers, "identities": self.identities, "serviceAccountAnnotations": self.service_account_annotations}
         )

@@ -4,12 +4,12 @@ Imported only by stacks with GCS buckets to create or grant: it loads pulumi_gcp
 """
 
 import base64
-from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Mapping, NotRequired, Optional, TypedDict
 
 import pulumi
 import pulumi_gcp as gcp
 
-from ..outputs import mapping_output
+from .common import CreatedBucketArgs, GrantsArgs, ServiceAccountBindingArgs, team_outputs
 
 GKE_SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account"
 # `buckets.get` (Polyaxon's client calls get_bucket) is in neither object role: legacyBucketReader adds it.
@@ -18,40 +18,22 @@ WRITE_ROLES = ("roles/storage.objectUser", "roles/storage.legacyBucketReader")
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 
 
-class GcsBucketArgs(TypedDict):
-    """A bucket teams are granted: one the stack creates, or one that exists."""
+class GcsBucketArgs(CreatedBucketArgs):
+    """A bucket teams are granted: one the stack creates (uniform access, public access prevention, versioning),
+    or one that exists."""
 
-    create: NotRequired[bool]
-    """Create the bucket (hardened: uniform access, public access prevention, versioning). Default false."""
     location: NotRequired[str]
     """Where a created bucket lives (EU, europe-west1, ...): required with create."""
-    versioning: NotRequired[bool]
-    """Keep object versions of a created bucket. Default true."""
-    protect: NotRequired[bool]
-    """A created bucket cannot be deleted by an edit or `pulumi destroy`. Default true."""
     kms_key: NotRequired[pulumi.Input[str]]
     """A Cloud KMS key (its id) a created bucket encrypts with, instead of Google-managed keys."""
 
 
-class GkeBindingArgs(TypedDict):
-    """The Kubernetes ServiceAccount that acts as the team's service account through GKE Workload Identity."""
-
-    namespace: str
-    """Its namespace."""
-    service_account: str
-    """Its name."""
-
-
-class GcsTeamArgs(TypedDict):
-    """One team: its service account, and the buckets it reads and writes."""
+class GcsTeamArgs(GrantsArgs):
+    """One team: its service account (objectViewer, or objectUser, and legacyBucketReader on each of its buckets)."""
 
     account_id: str
     """The service account's id (6 to 30 lowercase letters, digits and '-')."""
-    read: NotRequired[Sequence[str]]
-    """Buckets it reads: objectViewer and legacyBucketReader on each."""
-    write: NotRequired[Sequence[str]]
-    """Buckets it reads and writes: objectUser and legacyBucketReader on each."""
-    workload_identity: NotRequired[GkeBindingArgs]
+    workload_identity: NotRequired[ServiceAccountBindingArgs]
     """Reach the buckets through GKE Workload Identity instead of a key."""
 
 
@@ -134,9 +116,9 @@ class GcsBuckets(pulumi.ComponentResource):
                 lambda encoded, buckets=granted: dict.fromkeys(buckets, base64.b64decode(encoded).decode())
             )
         self.bucket_names = pulumi.Output.all(*names.values())
-        self.identities = mapping_output(identities)
-        self.credentials = pulumi.Output.secret(mapping_output(credentials))
-        self.service_account_annotations = mapping_output(annotations)
+        self.identities, self.credentials, self.service_account_annotations = team_outputs(
+            identities, credentials, annotations
+        )
         self.register_outputs(
             {"bucketNames": self.bucket_names, "identities": self.identities, "serviceAccountAnnotations": self.service_account_annotations}
         )

@@ -43,38 +43,51 @@ def _given(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _grants(access: TeamCloudAccess, key: Callable[[str], str] = lambda bucket: bucket) -> dict[str, list[str]]:
+def _grants(access: TeamCloudAccess) -> dict[str, list[str]]:
     return {
-        "read": [key(grant.bucket) for grant in access.grants if not grant.writable],
-        "write": [key(grant.bucket) for grant in access.grants if grant.writable],
+        "read": [grant.bucket for grant in access.grants if not grant.writable],
+        "write": [grant.bucket for grant in access.grants if grant.writable],
     }
 
 
-def _binding(team: TeamAccess) -> dict[str, str]:
+def _service_account(team: TeamAccess) -> dict[str, str]:
     return {"namespace": team.namespace, "service_account": team.service_account}
+
+
+def _teams(
+    cloud: CloudPlan, context: CloudContext, identity_key: str, binding: Callable[[TeamAccess], dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Each team's args: its identity's name (under `identity_key`), its grants, and its workload identity."""
+    return {
+        access.team.name: _given(
+            **{identity_key: identity_name(context.deployment, access.team.name)},
+            workload_identity=binding(access.team) if access.workload_identity else None,
+            **_grants(access),
+        )
+        for access in cloud.teams
+    }
+
+
+def _created(bucket: PlannedBucket, **options: Any) -> dict[str, Any]:
+    """A bucket's args: whether it is created, and how (with its store's own `options`)."""
+    return _given(create=bucket.create, versioning=bucket.versioning, protect=bucket.protect, **options)
+
+
+def _buckets(cloud: CloudPlan, context: CloudContext, place: str) -> dict[str, dict[str, Any]]:
+    """GCS and S3 buckets' args: where a created one goes (its `location` or `region`), and its key."""
+    return {
+        bucket.address.key: _created(
+            bucket, **{place: getattr(bucket, place)}, kms_key=context.hidden(bucket.kms_key, "persistence")
+        )
+        for bucket in cloud.buckets
+    }
 
 
 def _gcs_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
     return _given(
         project=context.hidden(cloud.settings.get("gcp:project"), "gcp:project"),
-        buckets={
-            bucket.address.key: _given(
-                create=bucket.create,
-                location=bucket.location,
-                versioning=bucket.versioning,
-                protect=bucket.protect,
-                kms_key=context.hidden(bucket.kms_key, "persistence"),
-            )
-            for bucket in cloud.buckets
-        },
-        teams={
-            access.team.name: _given(
-                account_id=identity_name(context.deployment, access.team.name),
-                workload_identity=_binding(access.team) if access.workload_identity else None,
-                **_grants(access),
-            )
-            for access in cloud.teams
-        },
+        buckets=_buckets(cloud, context, "location"),
+        teams=_teams(cloud, context, "account_id", _service_account),
         rotation=context.rotation,
     )
 
@@ -85,28 +98,12 @@ def _s3_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
     def binding(team: TeamAccess) -> dict[str, str]:
         assert eks is not None
         if eks.podIdentity:
-            return {**_binding(team), "cluster_name": str(eks.clusterName)}
-        return {**_binding(team), "oidc_provider_arn": str(eks.oidcProviderArn), "oidc_issuer": eks.issuer_host}
+            return {**_service_account(team), "cluster_name": str(eks.clusterName)}
+        return {**_service_account(team), "oidc_provider_arn": str(eks.oidcProviderArn), "oidc_issuer": eks.issuer_host}
 
     return _given(
-        buckets={
-            bucket.address.key: _given(
-                create=bucket.create,
-                region=bucket.region,
-                versioning=bucket.versioning,
-                protect=bucket.protect,
-                kms_key=context.hidden(bucket.kms_key, "persistence"),
-            )
-            for bucket in cloud.buckets
-        },
-        teams={
-            access.team.name: _given(
-                name=identity_name(context.deployment, access.team.name),
-                workload_identity=binding(access.team) if access.workload_identity else None,
-                **_grants(access),
-            )
-            for access in cloud.teams
-        },
+        buckets=_buckets(cloud, context, "region"),
+        teams=_teams(cloud, context, "name", binding),
         rotation=context.rotation,
     )
 
@@ -117,36 +114,26 @@ def _azure_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
     def binding(team: TeamAccess) -> dict[str, str]:
         assert aks is not None
         return {
-            **_binding(team),
+            **_service_account(team),
             "oidc_issuer_url": aks.oidcIssuerUrl,
             "resource_group": aks.resourceGroup,
             "location": cloud.settings["azure-native:location"],
         }
 
-    def container(bucket: PlannedBucket) -> dict[str, Any]:
-        address = bucket.address
-        return _given(
-            account=address.account,
-            container=address.name,
-            resource_group=bucket.resource_group,
-            host=address.host,
-            create=bucket.create,
-            location=bucket.location,
-            versioning=bucket.versioning,
-            protect=bucket.protect,
-            sas_expiry=bucket.sas_expiry,
-        )
-
     return _given(
-        containers={bucket.address.key: container(bucket) for bucket in cloud.buckets},
-        teams={
-            access.team.name: _given(
-                name=identity_name(context.deployment, access.team.name),
-                workload_identity=binding(access.team) if access.workload_identity else None,
-                **_grants(access),
+        containers={
+            bucket.address.key: _created(
+                bucket,
+                account=bucket.address.account,
+                container=bucket.address.name,
+                resource_group=bucket.resource_group,
+                host=bucket.address.host,
+                location=bucket.location,
+                sas_expiry=bucket.sas_expiry,
             )
-            for access in cloud.teams
+            for bucket in cloud.buckets
         },
+        teams=_teams(cloud, context, "name", binding),
         subscription_id=context.hidden(cloud.settings.get("azure-native:subscriptionId"), "azure-native:subscriptionId"),
         rotation=context.rotation,
         # A stack setting, not the grants of the day: revoking a team's grant never changes the account.
