@@ -87,6 +87,7 @@ def trust_policy(binding: EksBindingArgs) -> str:
             "Action": ["sts:AssumeRole", "sts:TagSession"],
         }
     else:
+        # IAM names the issuer's condition keys without its scheme.
         issuer = binding["oidc_issuer"].removeprefix("https://").rstrip("/")
         statement = {
             "Effect": "Allow",

@@ -99,7 +99,7 @@ def _s3_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
         assert eks is not None
         if eks.podIdentity:
             return {**_service_account(team), "cluster_name": str(eks.clusterName)}
-        return {**_service_account(team), "oidc_provider_arn": str(eks.oidcProviderArn), "oidc_issuer": eks.issuer_host}
+        return {**_service_account(team), "oidc_provider_arn": str(eks.oidcProviderArn), "oidc_issuer": str(eks.oidcIssuer)}
 
     return _given(
         buckets=_buckets(cloud, context, "region"),

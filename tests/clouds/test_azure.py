@@ -159,3 +159,12 @@ def test_aks_workload_identity_federates_the_teams_service_account_and_grants_ea
         "wasbs://results@acmeml.blob.core.windows.net/": {"store": "azure"},
     }
 
+
+
+def test_an_expired_sas_is_warned_about_when_the_program_runs():
+    expired = {name: {**entry, "sasExpiry": "2020-01-01"} for name, entry in DATA.items()}
+    mock, _ = run_program(two_teams(expired, OUTPUTS))
+    assert [w for w in mock.warnings if "sasExpiry" in w] == [
+        "persistence.data.imagenet.sasExpiry: the SAS of acmeml/imagenet in the teams' Secrets has expired "
+        "(2020-01-01T00:00:00Z): set a later sasExpiry and run pulumi up"
+    ]

@@ -150,3 +150,12 @@ def test_an_existing_bucket_with_managed_credentials_is_granted_never_created():
     mock, _ = run_program(two_teams(data, OUTPUTS))
     assert "gcs/acme-raw" not in of_type(mock, BUCKET)
     assert {r.inputs["bucket"] for r in of_type(mock, MEMBER).values()} == {"acme-raw", "acme-results"}
+
+
+def test_only_teams_granted_a_bucket_of_the_cloud_get_a_secret_there():
+    config = two_teams(DATA, OUTPUTS)
+    config["teams"]["nlp"]["data"] = []
+    mock, components = run_program(config)
+    assert set(secrets(mock)) == {"team-vision/gcs-credentials-vision"}
+    assert set(engine.value(components.clouds["gcs"].identities)) == {"vision"}
+    assert not any("/nlp" in name for name in of_type(mock, ACCOUNT))

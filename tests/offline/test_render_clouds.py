@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from components.offline.fakes import FAKE_CREDENTIAL
-from conftest import cli, rendered
+from conftest import PROJECT_DIR, cli, rendered
 
 CLOUD_STACKS = ("gcp", "aws", "azure")
 FIELDS = {"type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete", "aliases"}
@@ -59,3 +59,12 @@ def test_json_goes_with_resources():
 
 def test_a_stack_without_cloud_resources_has_no_note():
     assert "cloud resources" not in cli("render", "platform").stderr
+
+
+def test_render_reads_the_provider_settings_from_the_stack_file_and_names_a_missing_one(tmp_path):
+    stack = tmp_path / "Pulumi.gcs.yaml"
+    lines = [line for line in (PROJECT_DIR / "stacks" / "Pulumi.gcp.yaml").read_text().splitlines() if not line.startswith("  gcp:project")]
+    stack.write_text("\n".join(lines) + "\n")
+    result = cli("render", str(stack))
+    assert result.returncode == 2
+    assert "  - gcp:project: required: persistence.data.imagenet has credentials the stack manages" in result.stderr

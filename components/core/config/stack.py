@@ -75,11 +75,6 @@ class EksWorkloadIdentity(WorkloadIdentityCloud):
             )
         return self
 
-    @property
-    def issuer_host(self) -> str:
-        """The issuer as IAM condition keys name it: without https://."""
-        return (self.oidcIssuer or "").removeprefix("https://").rstrip("/")
-
 
 class AksWorkloadIdentity(WorkloadIdentityCloud):
     """AKS workload identity: a user-assigned identity per team, federated with its ServiceAccount."""
