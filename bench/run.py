@@ -19,10 +19,12 @@ Program and floor are measured alternately and the best of `--repeats` kept.
 Then, as whole processes: the `render` command on a generated 20-team,
 40-volume, 200-run stack file against a floor process that starts the same
 engine, registers as many plain Kubernetes objects as `render` prints and
-prints them the same way. Then the time to resolve one run in a stack with few
-and with many other runs, the import time of `render dev` against a bare
-`import pulumi_kubernetes`, and which cloud SDKs rendering each stack in
-stacks/ imports. Results go to stdout, and with --write to bench/results.md.
+prints them the same way. Then a generated stack with buckets created on all
+three clouds (20 teams, 30 buckets, 200 runs) against the engine registering as
+many resources. Then the time to resolve one run in a stack with few and with
+many other runs, the import time of `render dev` against a bare `import
+pulumi_kubernetes`, and which cloud SDKs rendering each stack in stacks/
+imports. Results go to stdout, and with --write to bench/results.md.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -73,6 +76,15 @@ GOAL_AT, GOAL_RATIO = 5_000, 1.25  # objects; at most this times the floor
 LINEAR_FROM, GROWTH_MARGIN = 500, 0.05
 INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against among few
 PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.25
+# Teams x buckets (a third per cloud, all created) x runs per team, held to the floor's 1.25x.
+CLOUD_SIZE, CLOUD_RATIO = (20, 30, 10), 1.25
+CLOUD_PROVIDERS = {
+    "gcp:project": "bench",
+    "aws:region": "eu-west-1",
+    "azure-native:location": "westeurope",
+    "azure-native:subscriptionId": "00000000-0000-0000-0000-000000000000",
+}
+KUBERNETES, CLOUD_PACKAGES = ("kubernetes:",), ("kubernetes:", "gcp:", "aws:", "azure-native:")
 RESOLUTION_TEAMS, RESOLUTION_RUNS_PER_TEAM = 10, (3, 500)
 STORE_SDKS = {"gcs": "pulumi_gcp", "s3": "pulumi_aws", "azure": "pulumi_azure_native"}
 STACKS = PROJECT.stack_names()
@@ -165,19 +177,72 @@ def catalog_config(size: Size) -> dict[str, Any]:
 # --- the mock engine, as render runs it ------------------------------------------------------------
 
 
-def full_keys(values: dict[str, Any]) -> dict[str, Any]:
-    return {f"{PROJECT.name}:{key}": value for key, value in values.items()}
+def cloud_config(size: Size) -> dict[str, Any]:
+    """A catalog of buckets the stack creates, a third per cloud, read-only data and writable outputs; each
+    team reads one bucket of each cloud and writes one; every other team reaches each cloud without keys."""
+    teams_count, buckets_count, runs_per_team = size.teams, size.volumes, size.runs_per_team
+    stores = ("gcs", "s3", "azure")
+    data, outputs = {}, {}
+    for index in range(buckets_count):
+        store = stores[index % 3]
+        side, read_only = (outputs, False) if index % 5 == 4 else (data, True)
+        entry: dict[str, Any] = {"store": store, "readOnly": read_only, "create": True}
+        if store == "gcs":
+            entry.update(bucket=f"gs://bench-{index}", location="EU")
+        elif store == "s3":
+            entry.update(bucket=f"s3://bench-{index}")
+        else:
+            entry.update(
+                bucket=f"wasbs://container-{index}@bench{index % 4}.blob.core.windows.net/",
+                resourceGroup="rg-bench",
+                sasExpiry="2030-01-01T00:00:00Z",
+            )
+        side[f"b{index}"] = entry
+    by_store = {store: sorted(name for name, entry in data.items() if entry["store"] == store) for store in stores}
+    teams, runs = {}, {}
+    for team_index in range(teams_count):
+        team = f"team{team_index}"
+        granted = [by_store[store][team_index % len(by_store[store])] for store in stores]
+        teams[team] = {"namespace": f"ns-{team}", "data": granted, "outputs": [sorted(outputs)[team_index % len(outputs)]]}
+        for run_index in range(runs_per_team):
+            run: dict[str, Any] = {"team": team, "image": "ghcr.io/acme/trainer:1.0", "command": ["python", "-m", "train"]}
+            if run_index % 2:
+                run["data_refs"] = granted[: 1 + run_index % 3]
+            runs[f"{team}-run{run_index}"] = run
+    keyless = [f"team{index}" for index in range(1, teams_count, 2)]
+    workload_identity = {
+        "gke": {"teams": keyless},
+        "eks": {"teams": keyless, "oidcProviderArn": "arn:aws:iam::1:oidc-provider/o", "oidcIssuer": "https://o"},
+        "aks": {"teams": keyless, "oidcIssuerUrl": "https://o", "resourceGroup": "rg-identities"},
+    }
+    return {
+        **PROJECT.defaults(),
+        "credentialsRotation": "2026-10-01",
+        "persistence": {"data": data, "outputs": outputs},
+        "cluster": {"workloadIdentity": workload_identity},
+        "teams": teams,
+        "runs": runs,
+    }
 
 
-def under_mock_engine(values: dict[str, Any], program: Callable[[], int]) -> tuple[float, int]:
-    """Seconds to run `program` under the mock engine with these config values, and the Kubernetes
-    objects it yields: those it registers, and the Jobs it makes (what `program` returns)."""
+def full_keys(values: dict[str, Any], providers: dict[str, str] = {}) -> dict[str, Any]:
+    return {**providers, **{f"{PROJECT.name}:{key}": value for key, value in values.items()}}
+
+
+def under_mock_engine(
+    values: dict[str, Any],
+    program: Callable[[], int],
+    providers: dict[str, str] = {},
+    counted: tuple[str, ...] = KUBERNETES,
+) -> tuple[float, int]:
+    """Seconds to run `program` under the mock engine with these config values, and the objects it yields:
+    the resources it registers (of the `counted` packages), and the Jobs it makes (what `program` returns)."""
     gc.collect()
     started = time.perf_counter()
-    mock = engine.start(PROJECT.name, "bench", full_keys(values))
+    mock = engine.start(PROJECT.name, "bench", full_keys(values, providers))
     jobs = mock.run(program)
     seconds = time.perf_counter() - started
-    return seconds, jobs + sum(1 for r in mock.registrations if r.custom and r.type.startswith("kubernetes:"))
+    return seconds, jobs + sum(1 for r in mock.registrations if r.custom and r.type.startswith(counted))
 
 
 def our_program() -> int:
@@ -198,6 +263,71 @@ def floor_program(count: int) -> Callable[[], int]:
     return program
 
 
+def cloud_floor_program(mix: Counter[str], count: int) -> Callable[[], int]:
+    """Register, per cloud resource type in `mix`, as many resources of that type's SDK class with constant
+    inputs, and plain ConfigMaps up to `count` objects in all.
+
+    The clouds' SDK classes cost far more than a ConfigMap to construct (pulumi_azure_native gives each
+    resource a score of aliases, one URN Output each): the floor pays for the same classes the program does.
+    """
+    import pulumi_aws as aws
+    import pulumi_gcp as gcp
+    from pulumi_azure_native import authorization, managedidentity, storage
+
+    policy = '{"Statement": []}'
+    classes: dict[str, Callable[[str], Any]] = {
+        "gcp:storage/bucket:Bucket": lambda name: gcp.storage.Bucket(name, location="EU"),
+        "gcp:serviceaccount/account:Account": lambda name: gcp.serviceaccount.Account(name, account_id="floor"),
+        "gcp:serviceaccount/key:Key": lambda name: gcp.serviceaccount.Key(name, service_account_id="floor"),
+        "gcp:storage/bucketIAMMember:BucketIAMMember": lambda name: gcp.storage.BucketIAMMember(name, bucket="b", role="r", member="m"),
+        "gcp:serviceaccount/iAMMember:IAMMember": lambda name: gcp.serviceaccount.IAMMember(name, service_account_id="s", role="r", member="m"),
+        "aws:s3/bucket:Bucket": lambda name: aws.s3.Bucket(name),
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": lambda name: aws.s3.BucketPublicAccessBlock(name, bucket="b"),
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+            lambda name: aws.s3.BucketServerSideEncryptionConfiguration(name, bucket="b", rules=[]),
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+            lambda name: aws.s3.BucketOwnershipControls(name, bucket="b", rule={"object_ownership": "BucketOwnerEnforced"}),
+        "aws:s3/bucketVersioning:BucketVersioning":
+            lambda name: aws.s3.BucketVersioning(name, bucket="b", versioning_configuration={"status": "Enabled"}),
+        "aws:iam/user:User": lambda name: aws.iam.User(name),
+        "aws:iam/accessKey:AccessKey": lambda name: aws.iam.AccessKey(name, user="u"),
+        "aws:iam/userPolicy:UserPolicy": lambda name: aws.iam.UserPolicy(name, user="u", policy=policy),
+        "aws:iam/role:Role": lambda name: aws.iam.Role(name, assume_role_policy=policy),
+        "aws:iam/rolePolicy:RolePolicy": lambda name: aws.iam.RolePolicy(name, role="r", policy=policy),
+        "azure-native:storage:StorageAccount":
+            lambda name: storage.StorageAccount(name, resource_group_name="rg", kind="StorageV2", sku={"name": "Standard_LRS"}),
+        "azure-native:storage:BlobServiceProperties":
+            lambda name: storage.BlobServiceProperties(name, account_name="a", resource_group_name="rg"),
+        "azure-native:storage:BlobContainer": lambda name: storage.BlobContainer(name, account_name="a", resource_group_name="rg"),
+        "azure-native:authorization:RoleAssignment":
+            lambda name: authorization.RoleAssignment(name, principal_id="p", role_definition_id="r", scope="s"),
+        "azure-native:managedidentity:UserAssignedIdentity":
+            lambda name: managedidentity.UserAssignedIdentity(name, resource_group_name="rg"),
+        "azure-native:managedidentity:FederatedIdentityCredential":
+            lambda name: managedidentity.FederatedIdentityCredential(
+                name, resource_group_name="rg", resource_name_="i", audiences=["a"], issuer="i", subject="s"
+            ),
+    }  # fmt: skip
+
+    def program() -> int:
+        made = 0
+        for resource_type, number in sorted(mix.items()):
+            for index in range(number):
+                classes[resource_type](f"{resource_type}-{index}")
+                made += 1
+        floor_program(count - made)()
+        return 0
+
+    return program
+
+
+def resource_mix(values: dict[str, Any], providers: dict[str, str]) -> Counter[str]:
+    """How many cloud resources of each type the program registers with these config values."""
+    mock = engine.start(PROJECT.name, "bench", full_keys(values, providers))
+    mock.run(our_program)
+    return Counter(r.type for r in mock.registrations if r.custom and r.type.startswith(CLOUD_PACKAGES[1:]))
+
+
 @dataclass(frozen=True)
 class Measurement:
     size: Size
@@ -210,15 +340,23 @@ class Measurement:
         return self.program / self.floor
 
 
-def measure(size: Size, repeats: int) -> Measurement:
-    """Best of `repeats`, program and floor alternately."""
-    values = catalog_config(size)
+def measure(
+    size: Size,
+    repeats: int,
+    values: dict[str, Any] | None = None,
+    providers: dict[str, str] = {},
+    counted: tuple[str, ...] = KUBERNETES,
+) -> Measurement:
+    """Best of `repeats`, program and floor alternately (the catalog_config of `size` unless `values`)."""
+    values = catalog_config(size) if values is None else values
+    mix = resource_mix(values, providers) if counted != KUBERNETES else Counter()
     program_times, floor_times, counts = [], [], set()
     for _ in range(repeats):
-        seconds, objects = under_mock_engine(values, our_program)
+        seconds, objects = under_mock_engine(values, our_program, providers, counted)
         program_times.append(seconds)
         counts.add(objects)
-        seconds, floor_objects = under_mock_engine({}, floor_program(objects))
+        floor = cloud_floor_program(mix, objects) if mix else floor_program(objects)
+        seconds, floor_objects = under_mock_engine({}, floor, counted=counted)
         floor_times.append(seconds)
         assert floor_objects == objects, (floor_objects, objects)
     assert len(counts) == 1, f"the program yielded {counts} objects on different repeats"
@@ -366,9 +504,9 @@ def cloud_sdks_imported(stack: str) -> list[str]:
 
 
 def sdks_needed(stack: str) -> list[str]:
-    """The cloud SDKs a stack's bucket entries could justify."""
+    """The cloud SDKs a stack's bucket entries could justify: those it creates or manages credentials for."""
     config = parse_stack_config(namespace_values(PROJECT.stack_config(PROJECT.stack_file(stack)).values, PROJECT.name))
-    stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry)}
+    stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry) and entry.managed}
     return sorted(STORE_SDKS[store] for store in stores)
 
 
@@ -386,9 +524,17 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])
 
 
+def ratio_table(objects: str, program: str, m: Measurement) -> str:
+    """One measurement against its floor, as a table."""
+    return markdown_table(
+        [objects, program, "floor s", "ratio"], [[f"{m.objects:,}", f"{m.program:.2f}", f"{m.floor:.2f}", f"{m.ratio:.2f}x"]]
+    )
+
+
 def report(
     measurements: list[Measurement],
     processes: Measurement,
+    clouds: Measurement,
     resolution: dict[int, float],
     imports: dict[str, tuple[float, float]],
     sdks: dict[str, tuple[list[str], list[str]]],
@@ -438,6 +584,12 @@ def report(
             verdict(processes.ratio <= PROCESS_RATIO),
         ],
         [
+            f"a stack creating buckets on three clouds ({CLOUD_SIZE[0]} teams, {CLOUD_SIZE[1]} buckets, "
+            f"{CLOUD_SIZE[0] * CLOUD_SIZE[2]} runs), at most {CLOUD_RATIO}x the floor",
+            f"{clouds.ratio:.2f}x at {clouds.objects:,}",
+            verdict(clouds.ratio <= CLOUD_RATIO),
+        ],
+        [
             "resolving one run does not depend on the other runs",
             f"{resolution_ratio:.2f}x from {RESOLUTION_TEAMS * few:,} to {RESOLUTION_TEAMS * many:,} runs",
             verdict(resolution_ratio <= INDEPENDENT_MAX),
@@ -482,10 +634,19 @@ def report(
             f"the same engine, registers as many plain Kubernetes objects as `render` prints "
             f"({processes.objects:,}) and prints them the same way (libyaml). Best of {PROCESS_ROUNDS}, alternately.",
             "",
-            markdown_table(
-                ["documents printed", "render s", "floor s", "ratio"],
-                [[f"{processes.objects:,}", f"{processes.program:.2f}", f"{processes.floor:.2f}", f"{processes.ratio:.2f}x"]],
-            ),
+            ratio_table("documents printed", "render s", processes),
+            "",
+            "## Cloud buckets",
+            "",
+            f"*program*: a generated stack creating {CLOUD_SIZE[1]} buckets, a third on each of GCS, S3 and Azure "
+            f"(read-only data and writable outputs), for {CLOUD_SIZE[0]} teams with {CLOUD_SIZE[2]} runs each; every "
+            "other team reaches each cloud through workload identity, the rest with keys in Secrets. *floor*: the "
+            "same engine registering, per cloud resource type, as many resources of the same SDK class with "
+            "constant inputs (pulumi_azure_native's classes alone cost 10 to 20 times a ConfigMap: a score of "
+            "aliases each), and plain ConfigMaps for the Kubernetes objects and Jobs. Best of "
+            f"{REPEATS}, alternately.",
+            "",
+            ratio_table("objects", "program s", clouds),
             "",
             "## Resolving one run",
             "",
@@ -505,7 +666,7 @@ def report(
             ),
             "",
             markdown_table(
-                ["stack", "cloud SDKs its buckets need", "cloud SDKs imported by `render`"],
+                ["stack", "cloud SDKs its managed buckets need", "cloud SDKs imported by `render`"],
                 [[stack, ", ".join(needed) or "none", ", ".join(found) or "none"] for stack, (found, needed) in sdks.items()],
             ),
             "",
@@ -529,8 +690,9 @@ def main() -> int:
         parser.error(f"--write needs a full run: every size, best of {REPEATS}")
 
     check_same_as_render(SIZES[1])
-    # Warm up: the first resource of a kind imports its pulumi_kubernetes module.
+    # Warm up: the first resource of a kind imports its pulumi_kubernetes module (and the clouds' SDKs).
     under_mock_engine(catalog_config(SIZES[0]), our_program)
+    under_mock_engine(cloud_config(Size(3, 6, 1)), our_program, CLOUD_PROVIDERS)
     under_mock_engine({}, floor_program(1))
 
     measurements = []
@@ -542,12 +704,15 @@ def main() -> int:
 
     processes = measure_processes()
     print(f"whole process: render {processes.program:.2f} s, floor {processes.floor:.2f} s, {processes.ratio:.2f}x", flush=True)
+    cloud_size = Size(*CLOUD_SIZE)
+    clouds = measure(cloud_size, arguments.repeats, cloud_config(cloud_size), CLOUD_PROVIDERS, CLOUD_PACKAGES)
+    print(f"cloud buckets: {clouds.objects:,} objects, program {clouds.program:.2f} s, floor {clouds.floor:.2f} s, {clouds.ratio:.2f}x", flush=True)
     resolution = resolution_times()
     imports = import_times(
         {"render": ["-m", "components", "render", "dev"], "kubernetes": ["-c", "import pulumi_kubernetes"]}
     )
     sdks = {stack: (cloud_sdks_imported(stack), sdks_needed(stack)) for stack in STACKS}
-    text = report(measurements, processes, resolution, imports, sdks, arguments.repeats)
+    text = report(measurements, processes, clouds, resolution, imports, sdks, arguments.repeats)
     print(f"\n{text}")
     if arguments.write:
         RESULTS.write_text(text)

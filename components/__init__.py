@@ -3,8 +3,11 @@
 The public API, for Pulumi programs of your own:
 
 - components: `TeamNamespace`, `NfsStorage`, `RunTemplate` (with their args:
-  `TeamNamespaceArgs`, `NfsStorageArgs`, `RunTemplateArgs`, `RunArgs`,
-  `StorageMountArgs`, `ResourcesArgs`);
+  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `NfsStorageArgs`,
+  `RunTemplateArgs`, `RunArgs`, `StorageMountArgs`, `ResourcesArgs`);
+- cloud components, each loading its cloud's SDK only when first used:
+  `GcsBuckets`, `S3Buckets`, `AzureBlobContainers` (with `GcsBucketsArgs`,
+  `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
 - the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
   plan, every problem at once), `ConfigError`.
 
@@ -20,6 +23,7 @@ from typing import Any
 _EXPORTS = {
     "TeamNamespace": "components.k8s.team_namespace",
     "TeamNamespaceArgs": "components.k8s.team_namespace",
+    "CredentialsSecretArgs": "components.k8s.team_namespace",
     "NfsStorage": "components.k8s.nfs",
     "NfsStorageArgs": "components.k8s.nfs",
     "RunTemplate": "components.k8s.run_template",
@@ -27,6 +31,23 @@ _EXPORTS = {
     "RunArgs": "components.k8s.run_template",
     "StorageMountArgs": "components.k8s.run_template",
     "ResourcesArgs": "components.k8s.run_template",
+    "GcsBuckets": "components.clouds.gcp",
+    "GcsBucketsArgs": "components.clouds.gcp",
+    "GcsBucketArgs": "components.clouds.gcp",
+    "GcsTeamArgs": "components.clouds.gcp",
+    "ServiceAccountBindingArgs": "components.clouds.common",
+    "CreatedBucketArgs": "components.clouds.common",
+    "GrantsArgs": "components.clouds.common",
+    "S3Buckets": "components.clouds.aws",
+    "S3BucketsArgs": "components.clouds.aws",
+    "S3BucketArgs": "components.clouds.aws",
+    "AwsTeamArgs": "components.clouds.aws",
+    "EksBindingArgs": "components.clouds.aws",
+    "AzureBlobContainers": "components.clouds.azure",
+    "AzureBlobContainersArgs": "components.clouds.azure",
+    "AzureContainerArgs": "components.clouds.azure",
+    "AzureTeamArgs": "components.clouds.azure",
+    "AksBindingArgs": "components.clouds.azure",
     "parse_stack_config": "components.core.config.stack",
     "plan_stack": "components.core.plan",
     "ConfigError": "components.core.errors",

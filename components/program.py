@@ -2,8 +2,9 @@
 
 `__main__.py` (under `pulumi up`) and the offline renderer both call `main()`.
 Every config problem is found by the plan, before anything is registered;
-then the components are wired through their Outputs (a TeamNamespace's
-namespace and ServiceAccounts, an NfsStorage's claim) into each RunTemplate.
+then the components are wired through their Outputs: each cloud's identities
+and credentials into the TeamNamespaces, and a TeamNamespace's namespace,
+ServiceAccounts and Secrets and an NfsStorage's claim into each RunTemplate.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from .clouds.wiring import CloudContext, credentials_secrets, register_cloud, service_account_annotations
+from .core.clouds import PROVIDER_KEYS, sas_expiry_warnings
 from .core.config.catalog import NfsEntry
 from .core.config.stack import parse_stack
 from .core.errors import ConfigError
-from .core.model import TEMPLATE_FIELDS, Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
+from .core.model import TEMPLATE_FIELDS, CloudPlan, Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
 from .core.plan import plan_stack
 from .core.resolve import default_outputs_candidates
 from .core.volumes import data_paths_value
@@ -45,6 +49,8 @@ class StackComponents:
     """RunTemplate per team (of the teams that have runs)."""
     jobs: dict[str, pulumi.Output[dict[str, Any]]]
     """Job spec per run."""
+    clouds: dict[str, Any]
+    """The cloud component per store (GcsBuckets, S3Buckets, AzureBlobContainers) with buckets to create or grant."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,12 @@ class StackConfigValues:
     values: dict[str, Any]
     """Every value in the project's namespace, keyed without it."""
     secret: frozenset[str]
-    """The keys set with `pulumi config set --secret` (a secret anywhere in a structured value makes it one)."""
+    """The keys set with `pulumi config set --secret` (a secret anywhere in a structured value makes it one);
+    provider settings by their full key (`gcp:project`)."""
     others: tuple[str, ...]
     """Keys of other namespaces that name this project's settings (`old-name:runs`)."""
+    providers: dict[str, str]
+    """The provider settings that are set (`gcp:project`, ...), by full key."""
 
     def hidden(self, value: Any, *keys: str) -> Any:
         """`value`, as a secret Output when any of the keys it derives from is a secret."""
@@ -79,10 +88,18 @@ def read_config(project: str) -> StackConfigValues:
             except json.JSONDecodeError:
                 pass  # left as text: validation reports its type
         values[name] = raw
+    providers = {}
+    for key in PROVIDER_KEYS:
+        namespace, _, name = key.partition(":")
+        found = pulumi.Config(namespace).get(name)
+        if found:
+            providers[key] = found
     return StackConfigValues(
         values=values,
-        secret=frozenset(name for name in values if pulumi.runtime.is_config_secret(prefix + name)),
+        secret=frozenset(name for name in values if pulumi.runtime.is_config_secret(prefix + name))
+        | {key for key in providers if pulumi.runtime.is_config_secret(key)},
         others=tuple(key for key in keys if not key.startswith(prefix) and key.partition(":")[2] in STRUCTURED_KEYS),
+        providers=providers,
     )
 
 
@@ -94,9 +111,12 @@ def main(base_dir: Path) -> StackComponents:
     project = pulumi.get_project()
     config = read_config(project)
     try:
-        plan = plan_stack(parse_stack(config.values), base_dir, project)
+        plan = plan_stack(parse_stack(config.values), base_dir, project, config.providers)
     except ConfigError as error:
         raise pulumi.RunError(error.report()) from None
+    # The clock is read for this warning only, never for what is registered: previews stay stable.
+    for warning in sas_expiry_warnings(plan.clouds, datetime.now(timezone.utc)):
+        pulumi.log.warn(str(warning))
     if not config.values.keys() & STRUCTURED_KEYS:
         found = f"; the config has {', '.join(config.others)}: was the project renamed?" if config.others else ""
         pulumi.log.warn(
@@ -110,6 +130,13 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
     """The components of a plan; what derives from a secret config value is a secret Output."""
     for warning in plan.warnings:
         pulumi.log.warn(str(warning))
+    context = CloudContext(
+        deployment=f"{pulumi.get_project()}/{pulumi.get_stack()}",
+        rotation=plan.config.credentialsRotation,
+        workload_identity=plan.config.cluster.workloadIdentity,
+        hidden=config.hidden,
+    )
+    clouds = [register_cloud(cloud, context) for cloud in plan.clouds]
     namespaces = {
         namespace.name: TeamNamespace(
             namespace.name,
@@ -120,6 +147,12 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                 pod_security=namespace.pod_security,
                 container_defaults={side: dict(values) for side, values in namespace.container_defaults.items()},  # type: ignore[typeddict-item]
                 **({"quota": dict(namespace.quota)} if namespace.quota is not None else {}),
+                service_account_annotations={
+                    team.name: annotations
+                    for team in namespace.teams
+                    if (annotations := service_account_annotations(clouds, team.name)) is not None
+                },
+                credentials=credentials_secrets(clouds, {team.name: team for team in namespace.teams}),
             ),
         )
         for namespace in plan.namespaces
@@ -147,7 +180,9 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
     for run in plan.runs:
         team_runs[run.team.name].append(run)
     templates = {
-        team.name: RunTemplate(team.name, _run_template_args(team, team_runs[team.name], namespaces, nfs, config))
+        team.name: RunTemplate(
+            team.name, _run_template_args(team, team_runs[team.name], namespaces, nfs, plan.clouds, config)
+        )
         for team in plan.teams
         if team_runs[team.name]
     }
@@ -162,7 +197,9 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
             for team in plan.teams
         },
     )
-    return StackComponents(namespaces=namespaces, nfs=nfs, runs=templates, jobs=jobs)
+    return StackComponents(
+        namespaces=namespaces, nfs=nfs, runs=templates, jobs=jobs, clouds={cloud.plan.store: cloud.component for cloud in clouds}
+    )
 
 
 def _run_template_args(
@@ -170,16 +207,22 @@ def _run_template_args(
     runs: list[RunPlan],
     namespaces: dict[str, TeamNamespace],
     nfs: dict[tuple[str, str, str], NfsStorage],
+    clouds: tuple[CloudPlan, ...],
     config: StackConfigValues,
 ) -> RunTemplateArgs:
-    """A team's planned runs as RunTemplate args, wired to its namespace, ServiceAccount and NFS claims."""
+    """A team's planned runs as RunTemplate args, wired to its namespace, ServiceAccount, Secrets and NFS claims."""
     namespace = namespaces[team.namespace]
+    managed_secrets = {
+        access.secret for cloud in clouds for access in cloud.teams if access.team.name == team.name and access.secret
+    }
 
     def mount_args(mount: Mount) -> StorageMountArgs:
         args = {key: value for key, value in _fields(mount).items() if key != "side" and value not in (None, {})}
         storage = nfs.get((team.namespace, mount.side, mount.name))
         if storage is not None:
             args["claim_name"] = storage.claim_name
+        if mount.secret in managed_secrets:
+            args["secret"] = namespace.secrets.apply(lambda secrets: secrets[mount.secret])
         return args  # type: ignore[return-value]
 
     def run_args(run: RunPlan) -> RunArgs:

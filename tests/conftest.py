@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Mapping, Union
 
 import pytest
 import yaml
@@ -25,15 +25,15 @@ PROJECT = Project(PROJECT_DIR)
 STACKS = PROJECT.stack_names()
 
 
-def plan(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> StackPlan:
-    """Parse and plan a stack config given as the values of its keys."""
-    return plan_stack(parse_stack(config), base_dir, PROJECT.name)
+def plan(config: dict[str, Any], base_dir: Path = PROJECT_DIR, providers: Mapping[str, str] = {}) -> StackPlan:
+    """Parse and plan a stack config given as the values of its keys (`providers`: gcp:project, ...)."""
+    return plan_stack(parse_stack(config), base_dir, PROJECT.name, providers)
 
 
-def problems(config: dict[str, Any], base_dir: Path = PROJECT_DIR) -> list[str]:
+def problems(config: dict[str, Any], base_dir: Path = PROJECT_DIR, providers: Mapping[str, str] = {}) -> list[str]:
     """Every problem the config has, as `path: message` strings (fails if none)."""
     with pytest.raises(ConfigError) as caught:
-        plan(config, base_dir)
+        plan(config, base_dir, providers)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -57,10 +57,14 @@ def job_of(config: dict[str, Any], name: str) -> dict[str, Any]:
     return planned_job(run_of(config, name))
 
 
-def write_stack(directory: Path, config: dict[str, Any], stack: str = "test") -> Path:
-    """A stack config file `Pulumi.<stack>.yaml` in `directory` holding this project's `config` values."""
+def write_stack(
+    directory: Path, config: dict[str, Any], stack: str = "test", providers: Mapping[str, str] = {}
+) -> Path:
+    """A stack config file `Pulumi.<stack>.yaml` in `directory` holding this project's `config` values
+    and the provider settings (`gcp:project`, ...)."""
     path = directory / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump({"config": {f"polyaxon-storage:{key}": value for key, value in config.items()}}))
+    values = {**providers, **{f"polyaxon-storage:{key}": value for key, value in config.items()}}
+    path.write_text(yaml.safe_dump({"config": values}))
     return path
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from components.core.clouds import PROVIDER_KEYS
 from components.core.config.stack import namespace_values, parse_stack
 from components.core.model import RunPlan
 from components.core.plan import plan_stack
@@ -141,7 +142,8 @@ def expected(run: RunPlan, project: str) -> dict[str, Any]:
 def test_the_client_reads_what_the_plan_says(stack, tmp_path):
     assert CLIENT_PYTHON.exists(), "polyaxon-client is missing: `make test` installs it into venv-client/"
     values = PROJECT.stack_config(PROJECT.stack_file(stack)).values
-    plan = plan_stack(parse_stack(namespace_values(values, PROJECT.name)), PROJECT_DIR, project=PROJECT.name)
+    providers = {key: str(value) for key, value in values.items() if key in PROVIDER_KEYS}
+    plan = plan_stack(parse_stack(namespace_values(values, PROJECT.name)), PROJECT_DIR, PROJECT.name, providers)
     jobs = rendered(stack).jobs
     assert sorted(jobs) == sorted(run.name for run in plan.runs)
     seen = {}

@@ -12,7 +12,7 @@ from typing import Iterable, Optional, Sequence
 from .config.catalog import SINGLE_NODE_MODES, BucketEntry, ExistingClaimEntry, HostPathEntry, entry_path
 from .config.stack import StackConfig
 from .errors import Problem, child
-from .model import NamespacePlan, RunPlan, TeamAccess
+from .model import CloudPlan, NamespacePlan, RunPlan, TeamAccess
 from .namespaces import granted_entries
 from .security import baseline_violations, container_security_context, pod_security_context, restricted_violations
 
@@ -51,8 +51,10 @@ def pod_security_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[Ru
     return problems
 
 
-def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess]) -> list[Problem]:
-    """A team may not let its runs load the credentials of a bucket entry it is not granted."""
+def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess], clouds: Sequence[CloudPlan]) -> list[Problem]:
+    """A team may not let its runs load the credentials of a bucket entry it is not granted: a Secret a
+    catalog entry names, or one the stack manages for another team."""
+    managed = {(access.secret, access.team.name) for cloud in clouds for access in cloud.teams if access.secret}
     problems = []
     for team in teams:
         for index, name in enumerate(team.bounds.secretRefs):
@@ -61,6 +63,11 @@ def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess]) -> lis
                 for side, entry_name, entry in config.persistence.entries()
                 if isinstance(entry, BucketEntry) and entry.secret == name and entry_name not in team.granted(side)
             ]
+            foreign.extend(
+                f"the buckets the stack manages for team {owner!r}"
+                for secret, owner in sorted(managed)
+                if secret == name and owner != team.name
+            )
             if foreign:
                 problems.append(
                     Problem(

@@ -38,13 +38,9 @@ def job_manifest(
     """The Job that executes a run in `namespace` as `service_account` (unless the run names its own),
     mounting `data` and `outputs`, and reading the outputs of the earlier runs `refs`."""
     storage = pod_storage(data, outputs, spec.team, spec.name, refs, spec.node_selector)
+    ours = {MANAGED_BY_LABEL: MANAGED_BY, RUN_KEY: label_value(spec.name), TEAM_KEY: label_value(spec.team)}
     # Ours last: they always win over the run's own.
-    labels = {
-        **spec.labels,
-        MANAGED_BY_LABEL: MANAGED_BY,
-        RUN_KEY: label_value(spec.name),
-        TEAM_KEY: label_value(spec.team),
-    }
+    labels = {**spec.labels, **ours}
     annotations = {**spec.annotations, RUN_KEY: spec.name, TEAM_KEY: spec.team}
     pod_annotations = dict(annotations)
     limits = spec.resources.get("limits", {})
@@ -122,7 +118,9 @@ def job_manifest(
     }
     if spec.active_deadline_seconds is not None:
         job_spec["activeDeadlineSeconds"] = spec.active_deadline_seconds
-    job_spec["template"] = {"metadata": {"labels": labels, "annotations": pod_annotations}, "spec": pod_spec}
+    # The pod also carries what its mounts need of it (a workload identity label): over the run's own.
+    pod_labels = {**spec.labels, **spec.pod_labels, **ours}
+    job_spec["template"] = {"metadata": {"labels": pod_labels, "annotations": pod_annotations}, "spec": pod_spec}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from .config.catalog import BucketEntry, Entry, Side
+from ..conventions import READ_ONLY, READ_WRITE
+from .config.catalog import BucketAddress, BucketEntry, Entry, Side
 from .config.pod import PodDefaults
 from .config.stack import (
     DEFAULT_GPU_RESOURCE,
@@ -96,6 +97,8 @@ class Mount:
     bucket: Optional[str] = None
     secret: Optional[str] = None
     secret_key: Optional[str] = None
+    workload_identity: bool = False
+    """A bucket reached with the pod's own cloud identity: listed for polystores without a secret_key."""
 
     @property
     def path(self) -> str:
@@ -170,6 +173,8 @@ class RunSpec:
     """Earlier runs whose outputs this one reads: {"jobs": [...], "experiments": [...]}."""
     params: Optional[Mapping[str, Any]] = None
     log_level: str = "INFO"
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the run's pod besides polyaxon-storage's own (which win), such as AKS workload identity's."""
     # Set for every run of a template (RunTemplateArgs), not per run.
     project: str = ""
     """The Polyaxon project the run reports to: `<team>.<project>`."""
@@ -250,6 +255,78 @@ class NamespacePlan:
 
 
 @dataclass(frozen=True)
+class BucketCredentials:
+    """How a team's runs reach a bucket whose credentials the stack manages."""
+
+    secret: Optional[str] = None
+    """Key mode: the team's Secret for that cloud, in its namespace."""
+    secret_key: Optional[str] = None
+    """Key mode: the key of that Secret holding this bucket's credentials."""
+
+    @property
+    def workload_identity(self) -> bool:
+        return self.secret is None
+
+
+@dataclass(frozen=True)
+class PlannedBucket:
+    """A bucket (gcs, s3) or container (azure) the stack creates or manages credentials for."""
+
+    address: BucketAddress
+    entries: tuple[tuple[Side, str], ...]
+    """The catalog entries naming it, by (side, name)."""
+    create: bool = False
+    location: Optional[str] = None
+    """gcs: where it is created; azure: where its storage account is created."""
+    region: Optional[str] = None
+    """s3: its region (the entry's, else aws:region)."""
+    resource_group: Optional[str] = None
+    """azure: the resource group of its storage account."""
+    versioning: bool = True
+    protect: bool = True
+    kms_key: Optional[str] = None
+    sas_expiry: Optional[str] = None
+    """azure, key mode: when the SAS of the team Secrets expires (UTC)."""
+
+
+@dataclass(frozen=True)
+class CloudGrant:
+    bucket: str
+    """The bucket's address key."""
+    writable: bool
+
+
+@dataclass(frozen=True)
+class TeamCloudAccess:
+    """What one team is granted on one cloud, and how its runs get there."""
+
+    team: TeamAccess
+    grants: tuple[CloudGrant, ...]
+    secret: Optional[str]
+    """Key mode: the Secret holding the team's credentials, in its namespace; None with workload identity."""
+
+    @property
+    def workload_identity(self) -> bool:
+        return self.secret is None
+
+    @property
+    def access(self) -> str:
+        """read-only when every grant is, else read-write (the credentials policy's annotation)."""
+        return READ_WRITE if any(grant.writable for grant in self.grants) else READ_ONLY
+
+
+@dataclass(frozen=True)
+class CloudPlan:
+    """One store's buckets that the stack creates or grants, and each team's access to them."""
+
+    store: str
+    buckets: tuple[PlannedBucket, ...]
+    teams: tuple[TeamCloudAccess, ...]
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """The provider settings it uses, by full key (gcp:project, ...)."""
+
+
+@dataclass(frozen=True)
 class StackPlan:
     config: StackConfig
     teams: tuple[TeamAccess, ...]
@@ -257,3 +334,5 @@ class StackPlan:
     runs: tuple[RunPlan, ...]
     # Allowed, but worth a platform engineer's attention.
     warnings: tuple[Problem, ...] = ()
+    clouds: tuple[CloudPlan, ...] = ()
+    """The clouds with buckets the stack creates or manages credentials for."""

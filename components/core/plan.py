@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..conventions import is_reserved_env_name
 from .checks import pod_security_problems, secret_ref_problems, stack_warnings
+from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems
 from .config.request import storage_request
 from .config.fields import identifier
@@ -35,17 +36,21 @@ Overrides = Mapping[str, tuple[Any, str]]
 """Param name -> (value, where it was given)."""
 
 
-def plan_stack(parsed: ParsedStack, base_dir: Path, project: str) -> StackPlan:
+def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Mapping[str, str] = {}) -> StackPlan:
     """Resolve every run; raises ConfigError listing every problem found.
 
     `base_dir` is the project directory: relative `polyaxonfile` paths start
     there, and may not leave it. `project`: the Pulumi project, the Polyaxon
-    project runs report to.
+    project runs report to. `providers`: the provider settings (`gcp:project`,
+    ...) by full key, for buckets the stack creates or grants.
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    access = run_cloud_access(clouds)
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
@@ -53,7 +58,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str) -> StackPlan:
     for name, run in sorted(config.runs.items()):
         try:
             planned[name] = plan_run(
-                config, teams, claims, name, run, f"runs.{name}", base_dir, project, resolve=resolve
+                config, teams, claims, name, run, f"runs.{name}", base_dir, project, resolve=resolve, clouds=access
             )
         except ConfigError as error:
             problems.extend(error.problems)
@@ -62,9 +67,18 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str) -> StackPlan:
     if problems:
         # A default shared by many runs is reported once.
         raise ConfigError(dict.fromkeys(problems))
-    warnings = [*stack_warnings(config, namespaces, runs), *(warning for run in runs for warning in run.warnings)]
+    warnings = (
+        *stack_warnings(config, namespaces, runs),
+        *cloud_warnings(config, clouds),
+        *(warning for run in runs for warning in run.warnings),
+    )
     return StackPlan(
-        config=config, teams=tuple(teams.values()), namespaces=namespaces, runs=tuple(runs), warnings=tuple(warnings)
+        config=config,
+        teams=tuple(teams.values()),
+        namespaces=namespaces,
+        runs=tuple(runs),
+        warnings=warnings,
+        clouds=clouds,
     )
 
 
@@ -76,6 +90,7 @@ def plan_polyaxonfile_run(
     base_dir: Path,
     project: str,
     overrides: Optional[Overrides] = None,
+    providers: Mapping[str, str] = {},
 ) -> RunPlan:
     """The run of one Polyaxon file (the `job` command) against a sound stack config; raises ConfigError.
 
@@ -85,6 +100,9 @@ def plan_polyaxonfile_run(
     problems: list[Problem] = []
     teams = _check_catalog_and_teams(config, problems)
     namespaces = plan_namespaces(config, list(teams.values()), problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    access = run_cloud_access(clouds)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile
@@ -97,13 +115,13 @@ def plan_polyaxonfile_run(
     except ValueError as error:
         raise ConfigError([Problem(f"{path}:", f"names no usable run: {error}")]) from None
     claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
-    plan = plan_run(config, teams, claims, name, run, name, base_dir, project, polyaxonfile)
+    plan = plan_run(config, teams, claims, name, run, name, base_dir, project, polyaxonfile, clouds=access)
     read = {ref for names in plan.spec.outputs_refs.values() for ref in names if ref in config.runs and ref != name}
     planned = {}
     for other in sorted(read):
         try:
             planned[other] = plan_run(
-                config, teams, claims, other, config.runs[other], f"runs.{other}", base_dir, project
+                config, teams, claims, other, config.runs[other], f"runs.{other}", base_dir, project, clouds=access
             )
         except ConfigError as error:
             problems.extend(error.problems)
@@ -121,7 +139,6 @@ def _check_catalog_and_teams(config: StackConfig, problems: list[Problem]) -> di
     # Each default layer's own resources, checked once here rather than for every run.
     layers = {layer.resources.path: layer for team in teams.values() for layer in default_layers(config, team)}
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
-    problems.extend(secret_ref_problems(config, teams.values()))
     return teams
 
 
@@ -136,6 +153,7 @@ def plan_run(
     project: str,
     polyaxonfile: Optional[PolyaxonFile] = None,
     resolve: bool = True,
+    clouds: RunCloudAccess = RunCloudAccess(),
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError.
 
@@ -144,6 +162,7 @@ def plan_run(
     any, is read from `base_dir`, rendered with the run's `params`. Without
     `resolve`, only what the run holds on its own is checked, and it always
     raises. The outputs of earlier runs it reads are resolved by the caller.
+    `clouds`: how each team reaches the buckets whose credentials the stack manages.
     """
     problems: list[Problem] = []
     team = run_team(teams, run.team, f"{path}.team", problems) if resolve else None
@@ -181,7 +200,15 @@ def plan_run(
     mounts = None
     if resolve and team is not None and request is not None:
         try:
-            mounts = resolve_storage(config.persistence, team, name, request, path, claims.get(team.namespace, {}))
+            mounts = resolve_storage(
+                config.persistence,
+                team,
+                name,
+                request,
+                path,
+                claims.get(team.namespace, {}),
+                clouds.credentials.get(team.name, {}),
+            )
         except ConfigError as error:
             problems.extend(error.problems)
     own = [run_layer(run, path)]
@@ -228,6 +255,7 @@ def plan_run(
         gpu_resource=config.gpuResource,
         tpu_resource=config.tpuResource,
         tpu_tf_version=config.tpuTfVersion,
+        pod_labels=dict(clouds.pod_labels.get(team.name, {})),
     )
     refs_path = (
         child(path, "outputsRefs")

@@ -11,16 +11,19 @@ from typing import Mapping, Optional, Sequence
 from .config.catalog import BucketEntry, Entry, ExistingClaimEntry, HostPathEntry, NfsEntry, Persistence, Side, entry_path
 from .config.request import StorageRequest
 from .errors import ConfigError, Problem, child
-from .model import Mount, NamedEntry, TeamAccess
+from .model import BucketCredentials, Mount, NamedEntry, TeamAccess
 from .names import digest
 from .volumes import pin_sources, union_selector
 
 NfsClaims = Mapping[tuple[str, str], str]
 """The claim the stack makes for each NFS entry in a namespace, by (side, entry)."""
+ManagedCredentials = Mapping[tuple[str, str], BucketCredentials]
+"""How a team reaches each bucket entry whose credentials the stack manages, by (side, entry)."""
 
 
-def mount_of(item: NamedEntry, nfs_claims: NfsClaims) -> Mount:
-    """How a run mounts a catalog entry (NFS entries: through the claim of the run's namespace)."""
+def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredentials = {}) -> Mount:
+    """How a run mounts a catalog entry (NFS entries: through the claim of the run's namespace; managed
+    buckets: through the team's Secret, or its workload identity)."""
     entry = item.entry
     common = {"side": item.side, "name": item.name, "read_only": entry.read_only}
     if isinstance(entry, HostPathEntry):
@@ -33,7 +36,15 @@ def mount_of(item: NamedEntry, nfs_claims: NfsClaims) -> Mount:
         # Mounted through its claim: allowed under the restricted Pod Security level (an inline nfs: volume is not).
         return Mount(**common, mount_path=entry.mount_path, claim_name=nfs_claims[item.side, item.name])
     assert isinstance(entry, BucketEntry)
-    return Mount(**common, store=entry.store, bucket=entry.bucket, secret=entry.secret, secret_key=entry.secret_key)
+    reached = managed.get((item.side, item.name), BucketCredentials(entry.secret, entry.secret_key))
+    return Mount(
+        **common,
+        store=entry.store,
+        bucket=entry.bucket,
+        secret=reached.secret,
+        secret_key=reached.secret_key,
+        workload_identity=entry.managed and reached.workload_identity,
+    )
 
 
 def resolve_storage(
@@ -43,12 +54,13 @@ def resolve_storage(
     request: StorageRequest,
     run_path: str,
     nfs_claims: NfsClaims,
+    managed: ManagedCredentials = {},
 ) -> tuple[tuple[Mount, ...], Mount]:
     """The data mounts and the outputs mount of a run; raises ConfigError with every problem found."""
     problems: list[Problem] = []
     data = _pick_data(persistence, team, request, problems)
     outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems)
-    mounts = [mount_of(item, nfs_claims) for item in ([*data, outputs] if outputs else data)]
+    mounts = [mount_of(item, nfs_claims, managed) for item in ([*data, outputs] if outputs else data)]
     problems.extend(_node_selector_problems(mounts, run_path))
     if problems or outputs is None:
         raise ConfigError(problems)

@@ -197,11 +197,15 @@ def pod_storage(
 def _credentials_env(mounted: Sequence[Mount]) -> list[dict[str, Any]]:
     env, access_keys = [], {}
     for mount in mounted:
-        if mount.bucket is None or mount.secret is None:
+        if mount.bucket is None:
             continue
-        name = credentials_env_name(mount.side, mount.name)
-        env.append({"name": name, "valueFrom": {"secretKeyRef": {"name": mount.secret, "key": mount.secret_key}}})
-        access_keys[mount.bucket] = {"store": mount.store, "secret_key": name}
+        if mount.workload_identity:
+            # No key: the clients fall back to the pod's own cloud identity.
+            access_keys[mount.bucket] = {"store": mount.store}
+        elif mount.secret is not None:
+            name = credentials_env_name(mount.side, mount.name)
+            env.append({"name": name, "valueFrom": {"secretKeyRef": {"name": mount.secret, "key": mount.secret_key}}})
+            access_keys[mount.bucket] = {"store": mount.store, "secret_key": name}
     if access_keys:
         env.append({"name": STORES_ACCESS_KEYS_ENV, "value": literal(json.dumps(access_keys, separators=(",", ":")))})
     return env

@@ -37,6 +37,8 @@ class StorageMountArgs(TypedDict):
     """The Secret, in the run's namespace, holding the bucket's credentials."""
     secret_key: NotRequired[pulumi.Input[str]]
     """The key of that Secret holding them."""
+    workload_identity: NotRequired[bool]
+    """A bucket the pod reaches with its own cloud identity (no secret): listed for polystores without a key."""
 
 
 class ResourcesArgs(TypedDict):
@@ -110,6 +112,8 @@ class RunArgs(TypedDict):
     """The run's params: POLYAXON_PARAMS."""
     log_level: NotRequired[str]
     """POLYAXON_LOG_LEVEL. Default INFO."""
+    pod_labels: NotRequired[Mapping[str, str]]
+    """Labels of the run's pod besides polyaxon-storage's own, such as azure.workload.identity/use."""
 
 
 class RunTemplateArgs(TypedDict):

@@ -1,14 +1,16 @@
-"""TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team."""
+"""TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team and their bucket credentials."""
 
+import base64
 from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
-from ..conventions import MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
+from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
 from ..core.model import service_account_name
 from ..core.names import label_value
 from ..core.security import pod_security_labels
+from ..outputs import mapping_output
 
 RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
 RUNS_LIMIT_RANGE = "polyaxon-runs-defaults"
@@ -20,6 +22,19 @@ class ContainerDefaultsArgs(TypedDict):
     """What a container that requests nothing requests (LimitRange defaultRequest)."""
     limits: NotRequired[Mapping[str, str]]
     """What a container without limits is limited to (LimitRange default)."""
+
+
+class CredentialsSecretArgs(TypedDict):
+    """A Secret of bucket credentials for one team's runs, annotated as the policy pack expects."""
+
+    team: str
+    """The team whose runs read it."""
+    data: pulumi.Input[Mapping[str, str]]
+    """Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."""
+    access: str
+    """read-only or read-write: what the credentials' identity is granted (annotation polyaxon-storage/access)."""
+    identity: pulumi.Input[str]
+    """The identity the credentials authenticate as (annotation polyaxon-storage/identity)."""
 
 
 class TeamNamespaceArgs(TypedDict):
@@ -35,12 +50,16 @@ class TeamNamespaceArgs(TypedDict):
     """A LimitRange giving these to every container there that does not set them, so no pod runs unbounded."""
     quota: NotRequired[Mapping[str, pulumi.Input[str]]]
     """A ResourceQuota's spec.hard: what all pods there may use together."""
+    service_account_annotations: NotRequired[Mapping[str, pulumi.Input[Mapping[str, str]]]]
+    """Team -> annotations of its ServiceAccount, such as a cloud workload identity's."""
+    credentials: NotRequired[Mapping[str, CredentialsSecretArgs]]
+    """Secret name -> bucket credentials of one of the teams, kept in the namespace as an Opaque Secret."""
 
 
 class TeamNamespace(pulumi.ComponentResource):
     """A namespace for training runs: Pod Security labels, a ServiceAccount per team without an
-    API token, a NetworkPolicy denying ingress to the runs' pods, and, when given, a LimitRange
-    of container defaults and a ResourceQuota.
+    API token, a NetworkPolicy denying ingress to the runs' pods, the teams' bucket credentials, and,
+    when given, a LimitRange of container defaults and a ResourceQuota.
 
     A namespace it creates outlives it: removing the component (or switching to
     `existing`) leaves the namespace and everything in it, never deletes them.
@@ -52,6 +71,8 @@ class TeamNamespace(pulumi.ComponentResource):
     """Team -> the name of the ServiceAccount its runs use."""
     pod_security: pulumi.Output[str]
     """The Pod Security level enforced in the namespace."""
+    secrets: pulumi.Output[dict[str, str]]
+    """Secret name -> its name once it exists: what the runs' secretKeyRefs name."""
 
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
@@ -77,6 +98,7 @@ class TeamNamespace(pulumi.ComponentResource):
             )
         self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
         accounts = {}
+        annotations = args.get("service_account_annotations", {})
         for team in args["teams"]:
             account = kubernetes.core.v1.ServiceAccount(
                 f"{name}/{service_account_name(team)}",
@@ -84,13 +106,14 @@ class TeamNamespace(pulumi.ComponentResource):
                     name=service_account_name(team),
                     namespace=self.namespace,
                     labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(team)},
+                    annotations=annotations.get(team),
                 ),
                 # Runs do not talk to the Kubernetes API: no token in their pods.
                 automount_service_account_token=False,
                 opts=child,
             )
             accounts[team] = account.metadata.name  # type: ignore[attr-defined]
-        self.service_accounts = pulumi.Output.all(**accounts) if accounts else pulumi.Output.from_input({})
+        self.service_accounts = mapping_output(accounts)
         # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
         kubernetes.networking.v1.NetworkPolicy(
             f"{name}/{RUNS_NETWORK_POLICY}",
@@ -131,7 +154,31 @@ class TeamNamespace(pulumi.ComponentResource):
                 spec=kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota),
                 opts=child,
             )
+        secrets = {}
+        for secret_name, secret in args.get("credentials", {}).items():
+            made = kubernetes.core.v1.Secret(
+                f"{name}/{secret_name}",
+                metadata=kubernetes.meta.v1.ObjectMetaArgs(
+                    name=secret_name,
+                    namespace=self.namespace,
+                    labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(secret["team"])},
+                    annotations={ACCESS_ANNOTATION: secret["access"], IDENTITY_ANNOTATION: secret["identity"]},
+                ),
+                type="Opaque",
+                # pulumi_kubernetes makes a Secret's data secret, whatever the caller hands over.
+                data=pulumi.Output.from_input(secret["data"]).apply(
+                    lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}
+                ),
+                opts=child,
+            )
+            secrets[secret_name] = made.metadata.name  # type: ignore[attr-defined]
+        self.secrets = mapping_output(secrets)
         self.pod_security = pulumi.Output.from_input(level)
         self.register_outputs(
-            {"namespace": self.namespace, "serviceAccounts": self.service_accounts, "podSecurity": self.pod_security}
+            {
+                "namespace": self.namespace,
+                "serviceAccounts": self.service_accounts,
+                "podSecurity": self.pod_security,
+                "secrets": self.secrets,
+            }
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -36,7 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     render_cmd.add_argument("target", help="stack name (<stacks>/Pulumi.<name>.yaml) or path to a stack config file")
     render_cmd.add_argument(
-        "--resources", action="store_true", help="print a table of every Pulumi resource (type, name, parent) instead"
+        "--resources",
+        action="store_true",
+        help="print a table of every Pulumi resource, cloud ones included (type, name, parent) instead",
+    )
+    render_cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="with --resources: a JSON array of every resource with its inputs (secrets redacted), protect, "
+        "retainOnDelete and aliases",
     )
     job_cmd = commands.add_parser("job", help="print the Job spec of one Polyaxon file against a stack's catalog")
     job_cmd.add_argument("target", help="stack name or path to a stack config file")
@@ -53,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(project: Project, target: str, resources: bool) -> str:
+def _render(project: Project, target: str, resources: bool, as_json: bool) -> str:
     import pulumi
 
     from ..core.yaml_io import to_yaml
@@ -68,7 +77,16 @@ def _render(project: Project, target: str, resources: bool) -> str:
     for warning in rendering.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not resources:
+        clouds = len(rendering.cloud_resources())
+        if clouds:
+            print(
+                f"note: {clouds} cloud resources (buckets, identities, grants) are registered too: see them with "
+                "--resources, and their inputs with --resources --json",
+                file=sys.stderr,
+            )
         return to_yaml(rendering.documents())
+    if as_json:
+        return json.dumps([registration.summary() for registration in rendering.registrations], indent=2) + "\n"
     rows = [("TYPE", "NAME", "PARENT")] + [
         (registration.type, registration.name, registration.parent or "-") for registration in rendering.registrations
     ]
@@ -79,6 +97,7 @@ def _render(project: Project, target: str, resources: bool) -> str:
 def _job(
     project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str], params: Sequence[str]
 ) -> str:
+    from ..core.clouds import PROVIDER_KEYS
     from ..core.config.fields import identifier
     from ..core.config.stack import namespace_values, parse_stack_config
     from ..core.errors import Problem
@@ -111,7 +130,8 @@ def _job(
     stack = project.stack_config(project.stack_file(target))
     _note_secrets(stack.secrets)
     config = parse_stack_config(namespace_values(stack.values, project.name))
-    plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides)
+    providers = {key: str(value) for key, value in stack.values.items() if key in PROVIDER_KEYS}
+    plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return to_yaml([planned_job(plan)])
@@ -131,11 +151,14 @@ class _Reported(Exception):
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command == "render" and arguments.json and not arguments.resources:
+        parser.error("--json goes with --resources")
     try:
         project = Project(arguments.project or find_project_dir())
         if arguments.command == "render":
-            output = _render(project, arguments.target, arguments.resources)
+            output = _render(project, arguments.target, arguments.resources, arguments.json)
         else:
             output = _job(
                 project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name, arguments.param

@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ..conventions import REDACTED
+from . import fakes
 
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 T = TypeVar("T")
@@ -51,6 +52,23 @@ class Registration:
     retain_on_delete: bool = False
     aliases: tuple[str, ...] = ()
     """Earlier identities: a URN, or `name=..., type=..., parent=...` of an alias spec."""
+    replacement_trigger: Any = None
+    """A value whose change replaces the resource (ResourceOptions.replacement_trigger)."""
+    secret_inputs: tuple[str, ...] = ()
+    """The inputs whose value is, or holds, a secret (what the engine would keep encrypted)."""
+
+    def summary(self) -> dict[str, Any]:
+        """What `render --resources --json` prints of it (inputs as recorded: secrets redacted)."""
+        return {
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "aliases": list(self.aliases),
+        }
 
     @property
     def parent(self) -> str:
@@ -81,6 +99,27 @@ def redact(resource_type: str, inputs: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, dict):
                 inputs[key] = {name: REDACTED for name in value}
     return scrub(inputs)
+
+
+def secret_inputs(inputs: dict[str, Any]) -> tuple[str, ...]:
+    """The inputs whose value is, or holds, a secret."""
+
+    def holds(value: Any) -> bool:
+        if rpc.is_rpc_secret(value):
+            return True
+        if isinstance(value, dict):
+            return any(holds(item) for item in value.values())
+        return isinstance(value, list) and any(holds(item) for item in value)
+
+    return tuple(sorted(key for key, value in inputs.items() if holds(value)))
+
+
+def _replacement_trigger(request: Any) -> Any:
+    if not request.HasField("replacement_trigger"):
+        return None
+    from google.protobuf import json_format  # only for resources that have one: render's start-up stays lean
+
+    return json_format.MessageToDict(request.replacement_trigger)
 
 
 def _alias(alias: Any) -> str:
@@ -114,13 +153,14 @@ def _close_worker_loops() -> None:
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Resources get an id and their inputs as state; invokes answer nothing."""
+    """Resources get an id and their inputs as state, with the outputs their provider would compute faked
+    (`fakes`); invokes the program makes get a faked answer."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
-        return f"{args.name}-id", args.inputs
+        return fakes.resource_id(args.typ, args.name), fakes.resource_outputs(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
+        return fakes.invoke(args.token, args.args)
 
 
 class RecordingMonitor(MockMonitor):
@@ -139,6 +179,7 @@ class RecordingMonitor(MockMonitor):
         response = super().RegisterResource(request)
         _note_worker_loop()
         if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)
             self.registrations.append(
                 Registration(
                     type=request.type,
@@ -146,12 +187,14 @@ class RecordingMonitor(MockMonitor):
                     parent_urn=request.parent,
                     urn=response.urn,
                     custom=bool(request.custom),
-                    inputs=redact(request.type, rpc.deserialize_properties(request.object)),
+                    inputs=redact(request.type, inputs),
                     id=response.id,
                     dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     aliases=tuple(_alias(alias) for alias in request.aliases),
+                    replacement_trigger=_replacement_trigger(request),
+                    secret_inputs=secret_inputs(inputs),
                 )
             )
         return response

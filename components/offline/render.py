@@ -28,12 +28,21 @@ class Rendering:
             if registration.custom and registration.type.startswith("kubernetes:")
         ]
 
+    def cloud_resources(self) -> list[engine.Registration]:
+        """The cloud resources the program registered (buckets, identities, grants: no Kubernetes object)."""
+        return [
+            registration
+            for registration in self.registrations
+            if registration.custom and registration.type.split(":", 1)[0] in CLOUD_PACKAGES
+        ]
+
     def documents(self) -> list[dict[str, Any]]:
         """What `render` prints: registered Kubernetes objects, then each run's Job."""
         return [*self.kubernetes_objects(), *(self.jobs[name] for name in sorted(self.jobs))]
 
 
 MANIFEST_HEAD = ("apiVersion", "kind", "metadata")
+CLOUD_PACKAGES = ("gcp", "aws", "azure-native")
 
 
 def _manifest(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -761,10 +761,6 @@ def test_conflicting_node_selectors_are_an_error_naming_both_entries():
 # ---------------------------------------------------------------- §8 errors
 
 
-def test_a_bucket_that_asks_to_be_created_fails_with_not_yet_supported():
-    problem(stack(data={"n": bucket("gcs", "gs://n", create=True)}), "persistence.data.n.create", "not yet supported")
-
-
 @pytest.mark.parametrize(
     "name", [*STORAGE_ENV, "POLYSTORES_RUN_STORES_ACCESS_KEYS", "POLYAXON_STORE_DATA_B", "POLYAXON_STORE_OUTPUTS_OTHER"]
 )

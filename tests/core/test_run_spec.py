@@ -348,6 +348,23 @@ def test_a_team_can_never_allow_the_credentials_of_a_bucket_it_is_not_granted():
     assert main(granted)["envFrom"] == [{"secretRef": {"name": "archive-creds"}}]
 
 
+def test_a_team_can_never_allow_another_teams_managed_credentials():
+    # Both teams share a namespace; the stack keeps each one's GCS key in a Secret of its own.
+    managed = {"store": "gcs", "bucket": "gs://shared-results", "create": True, "location": "EU"}
+    config = {
+        "persistence": {"outputs": {"results": managed, "local": {"mountPath": "/outputs", "existingClaim": "local"}}},
+        "teams": {
+            "vision": {"namespace": "ml", "outputs": ["results"]},
+            "nlp": {"namespace": "ml", "outputs": ["local"], "secretRefs": ["gcs-credentials-vision"]},
+        },
+        "runs": {},
+    }
+    assert problems(config, providers={"gcp:project": "acme"}) == [
+        "teams.nlp.secretRefs[0]: 'gcs-credentials-vision' holds the credentials of the buckets the stack manages "
+        "for team 'vision', which team 'nlp' is not granted: its runs may not load it"
+    ]
+
+
 @pytest.mark.parametrize("key", ["quota", "serviceAccounts", "secretRefs", "configMapRefs"])
 def test_team_bounds_at_the_top_level_are_an_error_when_teams_are_defined(key):
     value = {"pods": "10"} if key == "quota" else ["x"]

@@ -31,7 +31,7 @@ def package_schema() -> dict:
 def test_every_public_component_is_in_the_schema_with_described_inputs_and_outputs():
     schema = package_schema()
     names = {component.__name__ for component in public_components()}
-    assert names == {"TeamNamespace", "NfsStorage", "RunTemplate"}
+    assert names == {"TeamNamespace", "NfsStorage", "RunTemplate", "GcsBuckets", "S3Buckets", "AzureBlobContainers"}
     assert set(schema["resources"]) == {f"polyaxon-storage:index:{name}" for name in names}
     for token, resource in schema["resources"].items():
         assert resource["isComponent"] and resource["description"], token
@@ -47,13 +47,24 @@ def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_ar
     run = schema["types"]["polyaxon-storage:index:RunArgs"]["properties"]
     mount = schema["types"]["polyaxon-storage:index:StorageMountArgs"]["properties"]
     nfs = schema["resources"]["polyaxon-storage:index:NfsStorage"]["inputProperties"]
+    gcs = schema["resources"]["polyaxon-storage:index:GcsBuckets"]["inputProperties"]
+    azure = schema["resources"]["polyaxon-storage:index:AzureBlobContainers"]["inputProperties"]
+    gcs_bucket = schema["types"]["polyaxon-storage:index:GcsBucketArgs"]["properties"]
+    s3_bucket = schema["types"]["polyaxon-storage:index:S3BucketArgs"]["properties"]
+    secret = schema["types"]["polyaxon-storage:index:CredentialsSecretArgs"]["properties"]
     for inputs, name in [
         (template, "namespace"), (template, "serviceAccount"), (run, "image"),
         (mount, "claimName"), (mount, "bucket"), (mount, "secret"),
         (nfs, "server"), (nfs, "path"), (nfs, "namespace"),
+        (gcs, "project"), (gcs_bucket, "kmsKey"), (s3_bucket, "kmsKey"), (azure, "subscriptionId"),
+        (secret, "data"), (secret, "identity"),
     ]:  # fmt: skip
         assert not inputs[name].get("plain"), name
-    for inputs, name in [(mount, "name"), (mount, "mountPath"), (mount, "readOnly"), (nfs, "size"), (template, "runs")]:
+    for inputs, name in [
+        (mount, "name"), (mount, "mountPath"), (mount, "readOnly"), (nfs, "size"), (template, "runs"),
+        (gcs, "buckets"), (gcs, "teams"), (gcs_bucket, "create"), (gcs_bucket, "location"), (s3_bucket, "region"),
+        (azure, "containers"), (secret, "access"),
+    ]:  # fmt: skip
         assert inputs[name].get("plain") is True, name
 
 
@@ -64,4 +75,7 @@ def test_required_inputs_are_the_ones_without_a_default():
         "TeamNamespace": {"namespace", "teams"},
         "NfsStorage": {"server", "path", "size", "namespace", "claimName", "volumeName"},
         "RunTemplate": {"namespace", "serviceAccount", "runs"},
+        "GcsBuckets": {"project", "buckets"},
+        "S3Buckets": {"buckets"},
+        "AzureBlobContainers": {"containers"},
     }

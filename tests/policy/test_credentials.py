@@ -179,3 +179,83 @@ def test_grants_built_with_the_sdks_are_read_under_the_names_they_send():
     admin = registered_by(secret_and_grant(member("roles/storage.objectAdmin")))
     [(message, _)] = check_stack(credentials.read_only_secret_read_only_grants, *admin)
     assert "grants it role roles/storage.objectAdmin on bucket data" in message
+
+
+# --- workload identity: role policies, service-account IAM, principal:// members, annotated ServiceAccounts ---
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+PRINCIPAL_MEMBER = (
+    "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/acme.svc.id.goog/"
+    "subject/ns/team-nlp/sa/runs-nlp"
+)
+
+
+def annotated_account(identity: str, access: str = "read-only") -> PolicyResource:
+    annotations = {"polyaxon-storage/access": access, "polyaxon-storage/identity": identity}
+    return resource("kubernetes:core/v1:ServiceAccount", "runs", {"metadata": {"name": "runs-nlp", "namespace": "team-nlp", "annotations": annotations}})
+
+
+def role_policy(*statements: dict, role: str = "reader") -> PolicyResource:
+    import json
+
+    return resource(ROLE_POLICY, "grant", {"role": role, "policy": json.dumps({"Statement": list(statements)})})
+
+
+@pytest.mark.parametrize(
+    "holder, grant, excess",
+    [
+        (annotated_account("reader"), role_policy(allow("s3:GetObject", "s3:PutObject")), "actions s3:PutObject"),
+        (annotated_secret("reader"), role_policy(allow("s3:DeleteObject")), "actions s3:DeleteObject"),
+        (
+            annotated_account(SA),
+            resource(SA_MEMBER, "grant", {"serviceAccountId": "projects/p/serviceAccounts/writer@p", "role": "roles/iam.serviceAccountTokenCreator", "member": f"serviceAccount:{SA}"}),
+            "role roles/iam.serviceAccountTokenCreator on service account projects/p/serviceAccounts/writer@p",
+        ),
+        (annotated_account(PRINCIPAL_MEMBER), gcs_member("roles/storage.objectUser", member=PRINCIPAL_MEMBER), "role roles/storage.objectUser"),
+        # A ServiceAccount reaching several clouds names each identity; each is held to read only.
+        (annotated_account(f"{SA} reader {PRINCIPAL}"), role_assignment(CONTRIBUTOR_ROLE), "role definition"),
+    ],
+)
+def test_workload_identity_grants_beyond_read_to_a_read_only_identity_are_violations(holder, grant, excess):
+    [(message, reported)] = check_stack(credentials.read_only_secret_read_only_grants, holder, grant)
+    assert reported == grant.urn and f"grants it {excess}" in message
+    kind = holder.resource_type.rsplit(":", 1)[-1]
+    assert message.startswith(f"{kind} '") and f"or annotate the {kind} read-write" in message
+
+
+@pytest.mark.parametrize(
+    "holder, grant",
+    [
+        (annotated_account("reader"), role_policy(allow("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"))),
+        (annotated_account("reader", access="read-write"), role_policy(allow("s3:PutObject"))),
+        (annotated_account(PRINCIPAL_MEMBER), gcs_member("roles/storage.objectViewer", member=PRINCIPAL_MEMBER)),
+        # Binding a Kubernetes ServiceAccount to a read-only GCP service account grants the read-only identity nothing.
+        (
+            annotated_account(SA),
+            resource(SA_MEMBER, "grant", {"serviceAccountId": f"projects/p/serviceAccounts/{SA}", "role": "roles/iam.workloadIdentityUser", "member": "serviceAccount:p.svc.id.goog[team-nlp/runs-nlp]"}),
+        ),
+    ],
+)
+def test_workload_identity_grants_of_read_only_pass(holder, grant):
+    assert check_stack(credentials.read_only_secret_read_only_grants, holder, grant) == []
+
+
+def test_role_policies_and_service_account_members_built_with_the_sdks_are_read_under_the_names_they_send():
+    import json
+
+    import pulumi_aws as aws
+    import pulumi_gcp as gcp
+
+    def role_policy_program():
+        aws.iam.RolePolicy("grant", role="reader", policy=json.dumps({"Statement": [allow("s3:PutObject")]}))
+
+    def member_program():
+        gcp.serviceaccount.IAMMember(
+            "grant", service_account_id="projects/p/serviceAccounts/w@p", role="roles/iam.serviceAccountUser", member=f"serviceAccount:{SA}"
+        )
+
+    [(aws_message, _)] = check_stack(credentials.read_only_secret_read_only_grants, annotated_account("reader"), *registered_by(role_policy_program))
+    assert "grants it actions s3:PutObject" in aws_message
+    [(gcp_message, _)] = check_stack(credentials.read_only_secret_read_only_grants, annotated_account(SA), *registered_by(member_program))
+    assert "role roles/iam.serviceAccountUser on service account projects/p/serviceAccounts/w@p" in gcp_message

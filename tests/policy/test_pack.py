@@ -179,3 +179,59 @@ def test_pulumi_policy_yaml_runs_python_in_a_venv():
     assert manifest["runtime"]["name"] == "python"
     assert manifest["runtime"]["options"]["virtualenv"] == "venv"
     assert manifest["description"].strip()
+
+
+def broken(resources: list[PolicyResource], resource_type: str, name: str, change) -> list[PolicyResource]:
+    """`resources` with one resource's properties changed by `change`."""
+    copies = []
+    for found in resources:
+        props = plain(found.props)
+        if (found.resource_type, found.name) == (resource_type, name):
+            change(props)
+        copies.append(resource(found.resource_type, found.name, props, urn=found.urn))
+    return copies
+
+
+def read_only(props: dict) -> None:
+    props["metadata"]["annotations"]["polyaxon-storage/access"] = "read-only"
+
+
+def add_put_object(props: dict) -> None:
+    document = json.loads(props["policy"])
+    document["Statement"][-1]["Action"].append("s3:PutObject")
+    props["policy"] = json.dumps(document)
+
+
+CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+
+# Per cloud stack: one resource broken at a time, and the (policy, resource) the pack must then flag.
+VIOLATIONS = [
+    # The workload-identity team is read-only: granting it write on the bucket it reads is caught.
+    ("gcp", "gcp:storage/bucketIAMMember:BucketIAMMember", "gcs/nlp/acme-ml-imagenet/objectViewer",
+     lambda props: props.update(role="roles/storage.objectUser"), "read-only-secret-read-only-grants"),
+    # Key mode: a Secret said to be read-only while its identity writes results.
+    ("gcp", "kubernetes:core/v1:Secret", "team-vision/gcs-credentials-vision", read_only, "read-only-secret-read-only-grants"),
+    ("gcp", "gcp:storage/bucket:Bucket", "gcs/acme-ml-results",
+     lambda props: props.update(publicAccessPrevention="inherited"), "bucket-public-access-prevention"),
+    ("aws", "aws:iam/rolePolicy:RolePolicy", "s3/nlp", add_put_object, "read-only-secret-read-only-grants"),
+    ("aws", "kubernetes:core/v1:Secret", "team-vision/s3-credentials-vision", read_only, "read-only-secret-read-only-grants"),
+    ("aws", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "s3/acme-ml-results",
+     lambda props: props.update(restrictPublicBuckets=False), "s3-bucket-public-access-block"),
+    ("aws", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "s3/acme-ml-imagenet",
+     lambda props: props.update(rules=[]), "s3-bucket-encryption"),
+    ("azure", "azure-native:authorization:RoleAssignment", "azure/nlp/acmemldata/imagenet",
+     lambda props: props.update(roleDefinitionId=props["roleDefinitionId"].rsplit("/", 1)[0] + "/" + CONTRIBUTOR),
+     "read-only-secret-read-only-grants"),
+    ("azure", "azure-native:storage:StorageAccount", "azure/acmemldata",
+     lambda props: props.update(minimumTlsVersion="TLS1_0"), "bucket-encryption"),
+    ("azure", "azure-native:storage:BlobContainer", "azure/acmemldata/results",
+     lambda props: props.update(publicAccess="Blob"), "bucket-public-access-prevention"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("stack, resource_type, name, change, policy", VIOLATIONS, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_violating_variant_of_each_clouds_resources_fails_the_pack(stack, resource_type, name, change, policy):
+    resources = stack_resources(stack)
+    assert (resource_type, name) in {(r.resource_type, r.name) for r in resources}
+    flagged = {found for found, _, _ in violations(broken(resources, resource_type, name, change))}
+    assert flagged == {policy}

@@ -7,6 +7,8 @@ unknown keys and keys of another kind are errors, never silently ignored.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, field_validator
@@ -15,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from ...conventions import ALWAYS_WRITABLE_HOST_PATH, host_path_writable_allowed, path_within
 from ..errors import TAG_MARKER, Problem
 from ..resources import parse_quantity
-from .fields import AbsolutePath, CliText, MountPath, ObjectName, Quantity, Strict
+from .fields import AbsolutePath, CliText, MountPath, ObjectName, Quantity, Rfc3339Time, Strict
 
 Side = Literal["data", "outputs"]
 SIDES: tuple[Side, ...] = ("data", "outputs")
@@ -116,7 +118,80 @@ class BucketEntry(EntryBase):
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
     secret: Optional[ObjectName] = Field(None, description="Secret holding the credentials.")
     secret_key: Optional[str] = Field(None, alias="secretKey", description="Key in that secret.")
-    create: bool = Field(False, description="Ask the stack to create the bucket.")
+    create: bool = Field(False, description="The stack creates the bucket (and protects it).")
+    credentials: Optional[Literal["managed"]] = Field(
+        None, description="managed: the stack makes the identities, grants and Secrets (the default with create)."
+    )
+    location: Optional[CliText] = Field(None, description="gcs, azure: where the created bucket (or account) lives.")
+    region: Optional[CliText] = Field(None, description="s3: the created bucket's region (default: aws:region).")
+    resource_group: Optional[CliText] = Field(
+        None, alias="resourceGroup", description="azure: the resource group of the storage account."
+    )
+    sas_expiry: Optional[Rfc3339Time] = Field(
+        None, alias="sasExpiry", description="azure: when the SAS in the managed Secret expires (RFC 3339)."
+    )
+    versioning: Optional[bool] = Field(None, description="Keep object versions of the created bucket (default true).")
+    protect: Optional[bool] = Field(None, description="The created bucket cannot be deleted by an edit (default true).")
+    kms_key: Optional[CliText] = Field(None, alias="kmsKey", description="gcs, s3: a customer-managed key.")
+
+    @property
+    def managed(self) -> bool:
+        """The stack makes this bucket's credentials (asked for, or the default of a bucket it creates)."""
+        return self.credentials == "managed" or self.create
+
+    @property
+    def keeps_versions(self) -> bool:
+        return self.versioning is not False
+
+    @property
+    def protected(self) -> bool:
+        return self.protect is not False
+
+
+@dataclass(frozen=True)
+class BucketAddress:
+    """Where a bucket URL points: a GCS or S3 bucket, or an Azure account's container."""
+
+    store: str
+    name: str
+    """The bucket (gcs, s3) or the container (azure)."""
+    account: Optional[str] = None
+    """azure: the storage account."""
+    host: Optional[str] = None
+    """azure: the account's blob endpoint host (`<account>.blob.core.windows.net`)."""
+
+    @property
+    def key(self) -> str:
+        """One text per bucket (or container) of a store."""
+        return f"{self.account}/{self.name}" if self.account else self.name
+
+
+# What a bucket (or container, or account) the stack creates or grants may be called.
+GCS_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
+S3_BUCKET_NAME = re.compile(r"(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+AZURE_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
+AZURE_CONTAINER_NAME = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+AZURE_URL = re.compile(r"wasbs?://(?P<container>[^@/]+)@(?P<host>(?P<account>[^./]+)\.blob\.[^/]+)(/.*)?")
+NAME_RULES = {
+    "gcs": "3 to 63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    "s3": "3 to 63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+    "azure": "wasbs://<container>@<account>.blob.core.windows.net/: an account of 3 to 24 lowercase letters and "
+    "digits, a container of 3 to 63 lowercase letters, digits and single '-'",
+}
+
+
+def bucket_address(store: str, url: str) -> Optional[BucketAddress]:
+    """The bucket a URL names, if it names one the stack can create and grant (its name valid there)."""
+    if store == "azure":
+        match = AZURE_URL.fullmatch(url)
+        if match is None or not AZURE_ACCOUNT_NAME.fullmatch(match["account"]):
+            return None
+        if not AZURE_CONTAINER_NAME.fullmatch(match["container"]):
+            return None
+        return BucketAddress(store, match["container"], match["account"], match["host"])
+    name = url.split("://", 1)[-1].split("/", 1)[0]
+    valid = GCS_BUCKET_NAME if store == "gcs" else S3_BUCKET_NAME
+    return BucketAddress(store, name) if valid.fullmatch(name) else None
 
 
 Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry]
@@ -302,9 +377,65 @@ def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Prob
             entry_path(side, name, missing),
             "secret and secretKey go together: name the secret and the key holding the credentials",
         )
-    if entry.create:
+    yield from _bucket_option_problems(side, name, entry)
+
+
+# Which stores take each option; the creation options apply only to a bucket the stack creates.
+STORE_OPTIONS = {
+    "location": ("gcs", "azure"),
+    "region": ("s3",),
+    "resourceGroup": ("azure",),
+    "sasExpiry": ("azure",),
+    "kmsKey": ("gcs", "s3"),
+}
+CREATION_OPTIONS = ("location", "region", "versioning", "protect", "kmsKey")
+
+
+def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:
+    """The creation and credentials options of one bucket entry, each checked where it is written."""
+    given = entry.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+    for option, stores in STORE_OPTIONS.items():
+        if option in given and entry.store not in stores:
+            why = (
+                "the stack does not set customer-managed keys on Azure storage accounts; set it on the account yourself"
+                if option == "kmsKey"
+                else f"it is an option of {' and '.join(stores)} buckets"
+            )
+            yield Problem(entry_path(side, name, option), f"does not apply to a {entry.store} bucket: {why}")
+    for option in CREATION_OPTIONS:
+        if option in given and not entry.create and entry.store in STORE_OPTIONS.get(option, (entry.store,)):
+            yield Problem(
+                entry_path(side, name, option),
+                f"applies to a bucket the stack creates: add create: true, or drop {option}",
+            )
+    if entry.managed and entry.secret is not None:
+        why = "credentials: managed" if entry.credentials else "create: true (its credentials are managed by default)"
         yield Problem(
-            entry_path(side, name, "create"),
-            "creating buckets is not yet supported; create it yourself, store its credentials in "
-            "a secret, and drop create",
+            entry_path(side, name, "secret"),
+            f"with {why} the stack makes the credentials and their Secret: drop secret and secretKey, "
+            "or drop create and credentials to use your own Secret",
         )
+    if entry.managed and bucket_address(entry.store, entry.bucket) is None and any(
+        entry.bucket.startswith(scheme) for scheme in BUCKET_SCHEMES[entry.store]
+    ):
+        yield Problem(
+            entry_path(side, name, "bucket"),
+            f"{entry.bucket!r} cannot be created or granted: name it as {NAME_RULES[entry.store]}",
+        )
+    if entry.store == "azure":
+        if entry.managed and entry.resource_group is None:
+            yield Problem(
+                entry_path(side, name, "resourceGroup"),
+                "required with create or credentials: managed: the resource group of the storage account",
+            )
+        if entry.resource_group is not None and not entry.managed:
+            yield Problem(
+                entry_path(side, name, "resourceGroup"),
+                "applies to a container the stack creates or manages credentials for: add create: true or "
+                "credentials: managed, or drop resourceGroup",
+            )
+        if entry.sas_expiry is not None and not entry.managed:
+            yield Problem(
+                entry_path(side, name, "sasExpiry"),
+                "applies to credentials the stack manages: add credentials: managed, or drop sasExpiry",
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from datetime import date, datetime, time, timezone
 from typing import Annotated, Any, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
@@ -144,6 +145,20 @@ def _extended(name: str) -> str:
     return name
 
 
+def _time(value: str) -> str:
+    """An RFC 3339 date or date-time with its offset, as the UTC time the clouds' APIs take (a date: its midnight UTC)."""
+    try:
+        if "T" in value.upper():
+            moment = datetime.fromisoformat(value)
+        else:
+            moment = datetime.combine(date.fromisoformat(value), time(), timezone.utc)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an RFC 3339 date or time, such as 2026-06-30 or 2026-06-30T12:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone; add one, such as {value}Z")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _grant(value: Any) -> Any:
     if value == "*":
         return value
@@ -173,3 +188,5 @@ QualifiedName = Annotated[str, AfterValidator(_qualified_name)]
 LabelValue = Annotated[str, BeforeValidator(cli_text), AfterValidator(_label_value)]
 ParamName = Annotated[str, AfterValidator(_param_name)]
 Grant = Annotated[Union[str, list[str]], BeforeValidator(_grant)]
+Rfc3339Time = Annotated[str, BeforeValidator(cli_text), AfterValidator(_time)]
+"""A date or time with its zone, kept as UTC `YYYY-MM-DDTHH:MM:SSZ`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Optional
 
-from pydantic import Field, JsonValue, ValidationError
+from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from ..errors import ConfigError, Problem, child, problems_from_validation
 from .catalog import Persistence, system_location_problem
@@ -26,6 +26,7 @@ from .fields import (
     ParamName,
     Quantity,
     QuotaKey,
+    Rfc3339Time,
     Strict,
     identifier,
 )
@@ -71,11 +72,60 @@ class Team(TeamBounds):
     )
 
 
+class WorkloadIdentityCloud(Strict):
+    teams: Optional[list[CliText]] = Field(
+        None, description="The teams whose runs use it (default: every team); the others get keys."
+    )
+
+
+class GkeWorkloadIdentity(WorkloadIdentityCloud):
+    """GKE Workload Identity: a team's ServiceAccount acts as its GCP service account (project: gcp:project)."""
+
+
+class EksWorkloadIdentity(WorkloadIdentityCloud):
+    """EKS: IAM roles for service accounts (the cluster's OIDC provider), or EKS Pod Identity."""
+
+    oidcProviderArn: Optional[CliText] = Field(None, description="IRSA: the ARN of the cluster's IAM OIDC provider.")
+    oidcIssuer: Optional[CliText] = Field(None, description="IRSA: the cluster's OIDC issuer URL.")
+    clusterName: Optional[CliText] = Field(None, description="Pod Identity: the EKS cluster's name.")
+    podIdentity: bool = Field(False, description="Use EKS Pod Identity associations instead of IRSA.")
+
+    @model_validator(mode="after")
+    def _one_mechanism(self) -> "EksWorkloadIdentity":
+        if self.podIdentity:
+            if self.clusterName is None or self.oidcProviderArn or self.oidcIssuer:
+                raise ValueError("with podIdentity: true, give clusterName (and no oidcProviderArn or oidcIssuer)")
+        elif self.clusterName is not None or not (self.oidcProviderArn and self.oidcIssuer):
+            raise ValueError(
+                "give oidcProviderArn and oidcIssuer (IAM roles for service accounts), "
+                "or clusterName with podIdentity: true (EKS Pod Identity)"
+            )
+        return self
+
+
+class AksWorkloadIdentity(WorkloadIdentityCloud):
+    """AKS workload identity: a user-assigned identity per team, federated with its ServiceAccount."""
+
+    oidcIssuerUrl: CliText = Field(description="The cluster's OIDC issuer URL.")
+    resourceGroup: CliText = Field(description="The resource group the teams' identities are made in.")
+
+
+class WorkloadIdentity(Strict):
+    """Clouds whose managed buckets are reached without keys, through the cluster's workload identity."""
+
+    gke: Optional[GkeWorkloadIdentity] = None
+    eks: Optional[EksWorkloadIdentity] = None
+    aks: Optional[AksWorkloadIdentity] = None
+
+
 class Cluster(Strict):
-    """What the stack knows of the cluster's nodes (for host-path warnings)."""
+    """What the stack knows of the cluster: its nodes (for host-path warnings) and its workload identity."""
 
     multiNode: bool = Field(False, description="The cluster has more than one node.")
     nodePools: list[CliText] = Field(default_factory=list, description="Names of the cluster's node pools.")
+    workloadIdentity: WorkloadIdentity = Field(
+        default_factory=WorkloadIdentity, description="Per cloud: managed buckets reached without keys."
+    )
 
     @property
     def is_multi_node(self) -> bool:
@@ -162,6 +212,9 @@ class StackConfig(TeamBounds):
     tpuResource: ExtendedResourceName = Field(DEFAULT_TPU_RESOURCE, description="The resource a TPU is.")
     tpuTfVersion: CliText = Field(DEFAULT_TPU_TF_VERSION, description="TensorFlow version of TPU runs' TPUs.")
     initImage: ImageReference = Field(DEFAULT_INIT_IMAGE, description="Image that creates the outputs directory.")
+    credentialsRotation: Optional[Rfc3339Time] = Field(
+        None, description="When managed credentials were last rotated: changing it replaces every key and SAS."
+    )
     allowedWritableHostPaths: list[AbsolutePath] = Field(
         default_factory=list,
         description="Host paths (and everything under them) entries may mount writable, besides /tmp; "

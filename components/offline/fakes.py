@@ -1,0 +1,117 @@
+"""What the clouds' providers would answer, faked for the mock engine: outputs that are no inputs, and invokes.
+
+Under the mock engine a resource's outputs are its inputs, so an account's
+email, a key's private key or an identity's principal id would be None, and
+the program's Secrets and annotations with them. These stand-ins are
+deterministic (derived from the resource's name and inputs, never random),
+and every credential among them carries FAKE_CREDENTIAL, so tests can tell
+that none leaks into what `render` prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Callable, Mapping
+
+from ..core.names import digest
+
+FAKE_CREDENTIAL = "mock-credential"
+"""In every faked credential value (keys, secrets, SAS signatures)."""
+AWS_ACCOUNT = "123456789012"
+
+Fake = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+
+
+def _gcp_account(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    email = f"{inputs.get('accountId')}@{inputs.get('project')}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{inputs.get('project')}/serviceAccounts/{email}",
+        "uniqueId": str(int(digest(name, 12), 16)),
+    }
+
+
+def _gcp_key(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    key_file = {
+        "type": "service_account",
+        "client_email": str(inputs.get("serviceAccountId", "")).rsplit("/", 1)[-1],
+        "private_key_id": digest(name, 40),
+        "private_key": f"-----BEGIN PRIVATE KEY-----\n{FAKE_CREDENTIAL}-{digest(name, 32)}\n-----END PRIVATE KEY-----\n",
+    }
+    return {"privateKey": base64.b64encode(json.dumps(key_file).encode()).decode(), "name": f"key-{digest(name)}"}
+
+
+def _aws_arn(kind: str) -> Fake:
+    def arn(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {"arn": f"arn:aws:iam::{AWS_ACCOUNT}:{kind}{inputs.get('path', '/')}{inputs.get('name')}"}
+
+    return arn
+
+
+def _aws_access_key(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {"secret": f"{FAKE_CREDENTIAL}-{digest(name, 32)}"}
+
+
+def _named(key: str) -> Fake:
+    """Azure resources whose `name` output is one of their inputs."""
+    return lambda name, inputs: {"name": inputs.get(key)}
+
+
+def _azure_identity(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    import uuid  # only stacks with Azure identities need it: render's start-up stays lean
+
+    return {
+        "name": inputs.get("resourceName"),
+        "principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"principal/{name}")),
+        "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"client/{name}")),
+    }
+
+
+RESOURCE_OUTPUTS: dict[str, Fake] = {
+    "gcp:serviceaccount/account:Account": _gcp_account,
+    "gcp:serviceaccount/key:Key": _gcp_key,
+    "aws:s3/bucket:Bucket": lambda name, inputs: {"arn": f"arn:aws:s3:::{inputs.get('bucket')}"},
+    "aws:iam/user:User": _aws_arn("user"),
+    "aws:iam/role:Role": _aws_arn("role"),
+    "aws:iam/accessKey:AccessKey": _aws_access_key,
+    "azure-native:storage:StorageAccount": _named("accountName"),
+    "azure-native:storage:BlobContainer": _named("containerName"),
+    "azure-native:managedidentity:UserAssignedIdentity": _azure_identity,
+}
+# Resources whose id is a value the program uses (an access key's id is AWS_ACCESS_KEY_ID).
+RESOURCE_IDS: dict[str, Callable[[str], str]] = {
+    "aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper(),
+}
+
+
+def resource_outputs(resource_type: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's state as its provider would return it: its inputs, and the outputs it computes."""
+    fake = RESOURCE_OUTPUTS.get(resource_type)
+    return {**inputs, **fake(name, inputs)} if fake else dict(inputs)
+
+
+def resource_id(resource_type: str, name: str) -> str:
+    make = RESOURCE_IDS.get(resource_type)
+    return make(name) if make else f"{name}-id"
+
+
+def _service_sas(args: Mapping[str, Any]) -> dict[str, Any]:
+    signature = digest(json.dumps(dict(args), sort_keys=True), 32)
+    start = f"&st={args['sharedAccessStartTime']}" if args.get("sharedAccessStartTime") else ""
+    return {
+        "serviceSasToken": f"sv=2022-11-02&sr={args.get('resource')}&sp={args.get('permissions')}{start}"
+        f"&se={args.get('sharedAccessExpiryTime')}&spr=https&sig={FAKE_CREDENTIAL}-{signature}"
+    }
+
+
+INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+}
+
+
+def invoke(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """What an invoke returns (nothing, for one the program does not make)."""
+    answer = INVOKES.get(token)
+    return answer(args) if answer else {}
