@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from components import program
-from components.core.job import SHM_VOLUME
+from components.core.containers import SHM_VOLUME
 from components.offline import engine
 from conftest import PROJECT_DIR
 

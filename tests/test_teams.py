@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.core.job import SHM_VOLUME
+from components.core.containers import SHM_VOLUME
 from components.offline.render import Rendering
 from conftest import cli, plan, problems, rendered, write_stack
 

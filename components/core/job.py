@@ -1,30 +1,18 @@
-"""The batch/v1 Job spec of a run (pure: a dict in the API's spelling)."""
+"""The batch/v1 Job spec of a run, and its pod (pure: a dict in the API's spelling).
+
+The containers are built in `containers`, what storage puts into the pod in `volumes`.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..conventions import (
-    MANAGED_BY,
-    MANAGED_BY_LABEL,
-    OUTPUTS_PATH_ENV,
-    RUN_KEY,
-    TEAM_KEY,
-    TPU_VERSION_ANNOTATION,
-    VISIBLE_DEVICES_ENV,
-)
+from ..conventions import MANAGED_BY, MANAGED_BY_LABEL, RUN_KEY, TEAM_KEY, TPU_VERSION_ANNOTATION
+from .containers import main_container, outputs_init_container, shm_volume
 from .model import Mount, OutputsRef, RunPlan, RunSpec
 from .names import DNS_LABEL_MAX, dns_label, label_value
 from .security import container_security_context, pod_security_context
-from .tracking import tracking_env
 from .volumes import pod_storage
-
-MAIN_CONTAINER = "main"
-OUTPUTS_INIT_CONTAINER = "prepare-outputs"
-SHM_VOLUME = "dshm"
-"""/dev/shm: PyTorch's data loaders share batches through it, and runtimes give it 64 MB."""
-# `mkdir -p` needs next to nothing; bounded so it fits tight namespace quotas.
-INIT_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
 
 
 def job_manifest(
@@ -43,41 +31,10 @@ def job_manifest(
     labels = {**spec.labels, **ours}
     annotations = {**spec.annotations, RUN_KEY: spec.name, TEAM_KEY: spec.team}
     pod_annotations = dict(annotations)
-    limits = spec.resources.get("limits", {})
-    if spec.tpu_resource in limits:
+    if spec.tpu_resource in spec.resources.get("limits", {}):
         pod_annotations[TPU_VERSION_ANNOTATION] = spec.tpu_tf_version
-    container_security = container_security_context(spec.security_context)
+    security = container_security_context(spec.security_context)
 
-    main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": spec.image, "imagePullPolicy": spec.image_pull_policy}
-    if spec.command is not None:
-        main["command"] = list(spec.command)
-    if spec.args is not None:
-        main["args"] = list(spec.args)
-    # CUDA images expose every GPU of the node unless told otherwise.
-    devices = [] if spec.gpu_resource in limits else [{"name": VISIBLE_DEVICES_ENV, "value": "none"}]
-    # Storage variables first, so a run's own env can use $(POLYAXON_RUN_OUTPUTS_PATH).
-    main["env"] = [
-        *storage.env,
-        *tracking_env(spec),
-        *devices,
-        *({"name": name, "value": value} for name, value in sorted(spec.env.items())),
-    ]
-    env_from = [
-        *({"secretRef": {"name": name}} for name in spec.secret_refs),
-        *({"configMapRef": {"name": name}} for name in spec.config_map_refs),
-    ]
-    if env_from:
-        main["envFrom"] = env_from
-    if spec.resources:
-        main["resources"] = {kind: dict(values) for kind, values in spec.resources.items()}
-    main["volumeMounts"] = [*storage.volume_mounts, {"name": SHM_VOLUME, "mountPath": "/dev/shm"}]
-    main["securityContext"] = container_security
-
-    shm: dict[str, Any] = {"medium": "Memory"}
-    shm_size = spec.shm_size or limits.get("memory")
-    if shm_size is not None:
-        # Memory-backed: it counts against the container's memory limit.
-        shm["sizeLimit"] = shm_size
     pod_spec: dict[str, Any] = {
         # Restarted in place up to maxRestarts times; never behind the user's back otherwise.
         "restartPolicy": "OnFailure" if spec.max_restarts else "Never",
@@ -94,23 +51,11 @@ def job_manifest(
         pod_spec["tolerations"] = [dict(toleration) for toleration in spec.tolerations]
     if spec.affinity:
         pod_spec["affinity"] = dict(spec.affinity)
-    pod_spec["volumes"] = [*storage.volumes, {"name": SHM_VOLUME, "emptyDir": shm}]
-    if storage.outputs_mount is not None:
-        # The run's outputs directory exists before the main container starts.
-        pod_spec["initContainers"] = [
-            {
-                "name": OUTPUTS_INIT_CONTAINER,
-                "image": spec.init_image,
-                "imagePullPolicy": spec.image_pull_policy,
-                "command": ["sh", "-c", f'mkdir -p "${OUTPUTS_PATH_ENV}"'],
-                "env": list(storage.outputs_env),
-                "volumeMounts": [storage.outputs_mount],
-                "resources": INIT_RESOURCES,
-                # Same identity as the main container, so it can write what this creates.
-                "securityContext": {**container_security, "readOnlyRootFilesystem": True},
-            }
-        ]
-    pod_spec["containers"] = [main]
+    pod_spec["volumes"] = [*storage.volumes, shm_volume(spec)]
+    init = outputs_init_container(spec, storage, security)
+    if init is not None:
+        pod_spec["initContainers"] = [init]
+    pod_spec["containers"] = [main_container(spec, storage, security)]
 
     job_spec: dict[str, Any] = {
         "backoffLimit": spec.max_restarts or 0,

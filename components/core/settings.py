@@ -16,7 +16,7 @@ from ..conventions import is_reserved_key
 from .config.pod import PodDefaults, Resources
 from .config.stack import Run, StackConfig, stack_resources
 from .errors import Problem, child
-from .job import INIT_RESOURCES
+from .containers import INIT_RESOURCES
 from .model import DEFAULT_TTL_SECONDS, Mount, TeamAccess
 from .volumes import pin_sources, union_selector
 from .resources import (

@@ -74,6 +74,12 @@ class TeamNamespace(pulumi.ComponentResource):
     secrets: pulumi.Output[dict[str, str]]
     """Secret name -> its name once it exists: what the runs' secretKeyRefs name."""
 
+    def _owned(self, object_name: str) -> kubernetes.meta.v1.ObjectMetaArgs:
+        """Metadata of one of the stack's own objects in the namespace."""
+        return kubernetes.meta.v1.ObjectMetaArgs(
+            name=object_name, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
+        )
+
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
         level = args.get("pod_security", "restricted")
@@ -117,9 +123,7 @@ class TeamNamespace(pulumi.ComponentResource):
         # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
         kubernetes.networking.v1.NetworkPolicy(
             f"{name}/{RUNS_NETWORK_POLICY}",
-            metadata=kubernetes.meta.v1.ObjectMetaArgs(
-                name=RUNS_NETWORK_POLICY, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
-            ),
+            metadata=self._owned(RUNS_NETWORK_POLICY),
             spec=kubernetes.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={MANAGED_BY_LABEL: MANAGED_BY}),
                 policy_types=["Ingress"],
@@ -130,9 +134,7 @@ class TeamNamespace(pulumi.ComponentResource):
         if defaults is not None:
             kubernetes.core.v1.LimitRange(
                 f"{name}/{RUNS_LIMIT_RANGE}",
-                metadata=kubernetes.meta.v1.ObjectMetaArgs(
-                    name=RUNS_LIMIT_RANGE, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
-                ),
+                metadata=self._owned(RUNS_LIMIT_RANGE),
                 spec=kubernetes.core.v1.LimitRangeSpecArgs(
                     limits=[
                         kubernetes.core.v1.LimitRangeItemArgs(
@@ -148,9 +150,7 @@ class TeamNamespace(pulumi.ComponentResource):
         if quota is not None:
             kubernetes.core.v1.ResourceQuota(
                 f"{name}/{RUNS_QUOTA}",
-                metadata=kubernetes.meta.v1.ObjectMetaArgs(
-                    name=RUNS_QUOTA, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
-                ),
+                metadata=self._owned(RUNS_QUOTA),
                 spec=kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota),
                 opts=child,
             )

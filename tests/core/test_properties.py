@@ -26,7 +26,8 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from components.core.errors import ConfigError
-from components.core.job import MAIN_CONTAINER, OUTPUTS_INIT_CONTAINER, planned_job
+from components.core.containers import MAIN_CONTAINER, OUTPUTS_INIT_CONTAINER
+from components.core.job import planned_job
 
 # --- the contract's vocabulary, written out independently of components/ -----
 
