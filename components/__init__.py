@@ -3,8 +3,9 @@
 The public API, for Pulumi programs of your own:
 
 - components: `TeamNamespace`, `NfsStorage`, `RunTemplate` (with their args:
-  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `NfsStorageArgs`,
-  `RunTemplateArgs`, `RunArgs`, `StorageMountArgs`, `ResourcesArgs`);
+  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `ContainerDefaultsArgs`,
+  `NfsStorageArgs`, `RunTemplateArgs`, `RunArgs`, `StorageMountArgs`,
+  `ResourcesArgs`, `OutputsRefsArgs`);
 - cloud components, each loading its cloud's SDK only when first used:
   `GcsBuckets`, `S3Buckets`, `AzureBlobContainers` (with `GcsBucketsArgs`,
   `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
@@ -24,6 +25,7 @@ _EXPORTS = {
     "TeamNamespace": "components.k8s.team_namespace",
     "TeamNamespaceArgs": "components.k8s.team_namespace",
     "CredentialsSecretArgs": "components.k8s.team_namespace",
+    "ContainerDefaultsArgs": "components.k8s.team_namespace",
     "NfsStorage": "components.k8s.nfs",
     "NfsStorageArgs": "components.k8s.nfs",
     "RunTemplate": "components.k8s.run_template",
@@ -31,6 +33,7 @@ _EXPORTS = {
     "RunArgs": "components.k8s.run_template",
     "StorageMountArgs": "components.k8s.run_template",
     "ResourcesArgs": "components.k8s.run_template",
+    "OutputsRefsArgs": "components.k8s.run_template",
     "GcsBuckets": "components.clouds.gcp",
     "GcsBucketsArgs": "components.clouds.gcp",
     "GcsBucketArgs": "components.clouds.gcp",

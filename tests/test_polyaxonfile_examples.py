@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
@@ -195,3 +197,40 @@ def test_the_readmes_gpu_experiment_job_is_what_the_job_command_prints():
     command = "job training examples/polyaxonfiles/gpu-experiment.yaml\n--team vision` prints its Job"
     block = readme.split(command, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert abridged(yaml.safe_load(block), job_command("gpu-experiment")) == []
+
+
+# What polyaxon-schemas 0.6.1 (in the client's venv) makes of a Polyaxon file, rendered with its params.
+SCHEMAS_READ = """
+import json, sys
+from polyaxon_schemas.polyaxonfile import PolyaxonFile
+spec = PolyaxonFile(sys.argv[1]).specification
+spec.apply_context()
+environment = spec.config.environment
+print(json.dumps({
+    "kind": spec.kind,
+    "cmd": spec.config.run.cmd if spec.config.run else None,
+    "data_refs": environment.data_refs if environment else None,
+}))
+"""
+
+
+POLYAXON_FILES = sorted(
+    str(path)
+    for path in [PROJECT_DIR / "examples/experiment.yaml", *(PROJECT_DIR / "examples/polyaxonfiles").glob("*.yaml")]
+)
+
+
+@pytest.mark.parametrize("path", POLYAXON_FILES)
+def test_the_examples_are_polyaxon_files_polyaxon_itself_reads_as_we_do(path):
+    from components.core.config.polyaxonfile import load_polyaxonfile
+
+    client_python = PROJECT_DIR / "venv-client" / "bin" / "python"
+    assert client_python.exists(), "polyaxon-schemas is missing: `make test` installs it into venv-client/"
+    result = subprocess.run([str(client_python), "-c", SCHEMAS_READ, path], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    theirs = json.loads(result.stdout)
+    ours = load_polyaxonfile(Path(path))
+    cmd = theirs["cmd"]
+    assert theirs["kind"] == ours.kind
+    assert ours.command[-1] == (" && ".join(cmd) if isinstance(cmd, list) else cmd)
+    assert theirs["data_refs"] == (None if ours.request.data is None else list(ours.request.data))
