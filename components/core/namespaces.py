@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import Counter, defaultdict
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
 from .config.stack import StackConfig
@@ -17,7 +17,7 @@ from .errors import Problem, child
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
 from .resources import is_extended
-from .settings import default_layers, default_resources
+from .settings import Layer, default_resources
 from .volumes import volume_name
 
 
@@ -56,9 +56,14 @@ def nfs_volume_plan(item: NamedEntry, namespace: str, own_directory: bool) -> Nf
 
 
 def plan_namespaces(
-    config: StackConfig, teams: Sequence[TeamAccess], problems: list[Problem]
+    config: StackConfig,
+    teams: Sequence[TeamAccess],
+    defaults: Mapping[str, Sequence[Layer]],
+    problems: list[Problem],
 ) -> tuple[NamespacePlan, ...]:
     """Group teams by namespace; a namespace is adopted or created, never both.
+
+    `defaults`: each team's default layers (`settings.default_layers`), by team name.
 
     An NFS outputs entry granted in several namespaces gives each its own directory
     of the export, so a team sees only its own runs' outputs.
@@ -99,7 +104,7 @@ def plan_namespaces(
         granted = granted_per_namespace[namespace]
         host_paths = tuple(item for item in granted if isinstance(item.entry, HostPathEntry))
         container_defaults = _agreed(
-            {team.name: _limit_range_defaults(config, team) for team in members},
+            {team.name: _limit_range_defaults(defaults[team.name]) for team in members},
             members,
             "runDefaults.resources",
             "LimitRange",
@@ -125,9 +130,9 @@ def plan_namespaces(
     return tuple(plans)
 
 
-def _limit_range_defaults(config: StackConfig, team: TeamAccess) -> dict[str, dict[str, str]]:
-    """What a pod made outside this stack gets in the team's namespace: its runs' default cpu and memory."""
-    resources = default_resources(default_layers(config, team))
+def _limit_range_defaults(defaults: Sequence[Layer]) -> dict[str, dict[str, str]]:
+    """What a pod made outside this stack gets in a team's namespace: its runs' default cpu and memory."""
+    resources = default_resources(defaults)
     return {
         side: {name: value for name, value in values.items() if not is_extended(name)}
         for side, values in resources.items()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_env_name
 from .checks import pod_security_problems, secret_ref_problems, stack_warnings
@@ -23,7 +23,7 @@ from .namespaces import plan_namespaces
 from .refs import REF_KINDS, ref_problem
 from .resolve import NfsClaims, resolve_storage
 from .resources import layer_problems
-from .settings import combined_settings, default_layers, file_layer, run_layer
+from .settings import Layer, combined_settings, default_layers, file_layer, run_layer
 from .teams import run_team, team_access
 from .volumes import pin_sources, union_selector
 
@@ -46,8 +46,8 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    teams = _check_catalog_and_teams(config, problems)
-    namespaces = plan_namespaces(config, list(teams.values()), problems)
+    teams, defaults = _check_catalog_and_teams(config, problems)
+    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
     clouds = plan_clouds(config, list(teams.values()), providers, problems)
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
     access = run_cloud_access(clouds)
@@ -58,7 +58,17 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     for name, run in sorted(config.runs.items()):
         try:
             planned[name] = plan_run(
-                config, teams, claims, name, run, f"runs.{name}", base_dir, project, resolve=resolve, clouds=access
+                config,
+                teams,
+                claims,
+                defaults,
+                name,
+                run,
+                f"runs.{name}",
+                base_dir,
+                project,
+                resolve=resolve,
+                clouds=access,
             )
         except ConfigError as error:
             problems.extend(error.problems)
@@ -98,8 +108,8 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    teams = _check_catalog_and_teams(config, problems)
-    namespaces = plan_namespaces(config, list(teams.values()), problems)
+    teams, defaults = _check_catalog_and_teams(config, problems)
+    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
     clouds = plan_clouds(config, list(teams.values()), providers, problems)
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
     access = run_cloud_access(clouds)
@@ -115,13 +125,22 @@ def plan_polyaxonfile_run(
     except ValueError as error:
         raise ConfigError([Problem(f"{path}:", f"names no usable run: {error}")]) from None
     claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
-    plan = plan_run(config, teams, claims, name, run, name, base_dir, project, polyaxonfile, clouds=access)
+    plan = plan_run(config, teams, claims, defaults, name, run, name, base_dir, project, polyaxonfile, clouds=access)
     read = {ref for names in plan.spec.outputs_refs.values() for ref in names if ref in config.runs and ref != name}
     planned = {}
     for other in sorted(read):
         try:
             planned[other] = plan_run(
-                config, teams, claims, other, config.runs[other], f"runs.{other}", base_dir, project, clouds=access
+                config,
+                teams,
+                claims,
+                defaults,
+                other,
+                config.runs[other],
+                f"runs.{other}",
+                base_dir,
+                project,
+                clouds=access,
             )
         except ConfigError as error:
             problems.extend(error.problems)
@@ -132,20 +151,25 @@ def plan_polyaxonfile_run(
     return plan
 
 
-def _check_catalog_and_teams(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:
-    """Each team's access; the catalog's, the grants' and the defaults' problems are appended."""
+def _check_catalog_and_teams(
+    config: StackConfig, problems: list[Problem]
+) -> tuple[dict[Optional[str], TeamAccess], dict[str, list[Layer]]]:
+    """Each team's access, and the defaults of its runs (by team name), made once rather than for every
+    run; the catalog's, the grants' and the defaults' problems are appended."""
     problems.extend(catalog_problems(config.persistence, tuple(config.allowedWritableHostPaths)))
     teams = team_access(config, problems)
-    # Each default layer's own resources, checked once here rather than for every run.
-    layers = {layer.resources.path: layer for team in teams.values() for layer in default_layers(config, team)}
+    defaults = {team.name: default_layers(config, team) for team in teams.values()}
+    # Each default layer's own resources, checked once (the stack's is every team's).
+    layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
-    return teams
+    return teams, defaults
 
 
 def plan_run(
     config: StackConfig,
     teams: dict[Optional[str], TeamAccess],
     claims: dict[str, NfsClaims],
+    defaults: Mapping[str, Sequence[Layer]],
     name: str,
     run: Run,
     path: str,
@@ -157,7 +181,8 @@ def plan_run(
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError.
 
-    `claims`: the NFS claims of each namespace. `polyaxonfile`: the run's file,
+    `claims`: the NFS claims of each namespace; `defaults`: each team's default
+    layers (`settings.default_layers`), by team name. `polyaxonfile`: the run's file,
     already loaded (the `job` command); otherwise the run's `polyaxonfile`, if
     any, is read from `base_dir`, rendered with the run's `params`. Without
     `resolve`, only what the run holds on its own is checked, and it always
@@ -214,9 +239,9 @@ def plan_run(
     own = [run_layer(run, path)]
     if polyaxonfile is not None:
         own.append(file_layer(polyaxonfile.settings, config.gpuResource, config.tpuResource))
-    settings = combined_settings(
-        own, default_layers(config, team), team, [*mounts[0], mounts[1]] if mounts else [], problems
-    )
+    # A run whose team is unknown is still held to the stack's defaults.
+    run_defaults = defaults[team.name] if team else default_layers(config, None)
+    settings = combined_settings(own, run_defaults, team, [*mounts[0], mounts[1]] if mounts else [], problems)
     if problems or mounts is None or team is None or image is None:
         raise ConfigError(problems)
     outputs_refs = run.outputsRefs or (polyaxonfile.settings.values.get("outputsRefs") if polyaxonfile else None)
