@@ -1,7 +1,7 @@
 """TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team and their bucket credentials."""
 
 import base64
-from typing import Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Any, Callable, Mapping, NotRequired, Optional, Sequence, TypedDict
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -74,12 +74,6 @@ class TeamNamespace(pulumi.ComponentResource):
     secrets: pulumi.Output[dict[str, str]]
     """Secret name -> its name once it exists: what the runs' secretKeyRefs name."""
 
-    def _owned(self, object_name: str) -> kubernetes.meta.v1.ObjectMetaArgs:
-        """Metadata of one of the stack's own objects in the namespace."""
-        return kubernetes.meta.v1.ObjectMetaArgs(
-            name=object_name, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
-        )
-
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
         level = args.get("pod_security", "restricted")
@@ -120,40 +114,34 @@ class TeamNamespace(pulumi.ComponentResource):
             )
             accounts[team] = account.metadata.name  # type: ignore[attr-defined]
         self.service_accounts = mapping_output(accounts)
+
+        def owned(resource: Callable[..., pulumi.CustomResource], object_name: str, spec: Any) -> None:
+            """One of the stack's own objects in the namespace, named `object_name`, with its spec."""
+            metadata = kubernetes.meta.v1.ObjectMetaArgs(
+                name=object_name, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
+            )
+            resource(f"{name}/{object_name}", metadata=metadata, spec=spec, opts=child)
+
         # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
-        kubernetes.networking.v1.NetworkPolicy(
-            f"{name}/{RUNS_NETWORK_POLICY}",
-            metadata=self._owned(RUNS_NETWORK_POLICY),
-            spec=kubernetes.networking.v1.NetworkPolicySpecArgs(
+        owned(
+            kubernetes.networking.v1.NetworkPolicy,
+            RUNS_NETWORK_POLICY,
+            kubernetes.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=kubernetes.meta.v1.LabelSelectorArgs(match_labels={MANAGED_BY_LABEL: MANAGED_BY}),
                 policy_types=["Ingress"],
             ),
-            opts=child,
         )
         defaults = args.get("container_defaults")
         if defaults is not None:
-            kubernetes.core.v1.LimitRange(
-                f"{name}/{RUNS_LIMIT_RANGE}",
-                metadata=self._owned(RUNS_LIMIT_RANGE),
-                spec=kubernetes.core.v1.LimitRangeSpecArgs(
-                    limits=[
-                        kubernetes.core.v1.LimitRangeItemArgs(
-                            type="Container",
-                            default=defaults.get("limits") or None,
-                            default_request=defaults.get("requests") or None,
-                        )
-                    ]
-                ),
-                opts=child,
+            item = kubernetes.core.v1.LimitRangeItemArgs(
+                type="Container",
+                default=defaults.get("limits") or None,
+                default_request=defaults.get("requests") or None,
             )
+            owned(kubernetes.core.v1.LimitRange, RUNS_LIMIT_RANGE, kubernetes.core.v1.LimitRangeSpecArgs(limits=[item]))
         quota = args.get("quota")
         if quota is not None:
-            kubernetes.core.v1.ResourceQuota(
-                f"{name}/{RUNS_QUOTA}",
-                metadata=self._owned(RUNS_QUOTA),
-                spec=kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota),
-                opts=child,
-            )
+            owned(kubernetes.core.v1.ResourceQuota, RUNS_QUOTA, kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota))
         secrets = {}
         for secret_name, secret in args.get("credentials", {}).items():
             made = kubernetes.core.v1.Secret(
