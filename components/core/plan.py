@@ -14,8 +14,8 @@ from ..conventions import is_reserved_env_name
 from .checks import pod_security_problems, secret_ref_problems, stack_warnings
 from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems
-from .config.request import storage_request
 from .config.fields import identifier
+from .config.request import storage_request
 from .config.stack import ParsedStack, Run, StackConfig
 from .errors import ConfigError, Problem, child
 from .model import OutputsRef, RunPlan, RunSpec, StackPlan, TeamAccess

@@ -9,16 +9,15 @@ layer that gives them. The team's allow-lists close what a run may name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_key
 from .config.pod import PodDefaults, Resources
 from .config.stack import Run, StackConfig, stack_resources
-from .errors import Problem, child
 from .containers import INIT_RESOURCES
+from .errors import Problem, child
 from .model import DEFAULT_TTL_SECONDS, Mount, TeamAccess
-from .volumes import pin_sources, union_selector
 from .resources import (
     BUILT_IN_RESOURCES,
     ResourceLayer,
@@ -28,6 +27,7 @@ from .resources import (
     polyaxon_quantity,
     quota_resource,
 )
+from .volumes import pin_sources, union_selector
 
 if TYPE_CHECKING:
     from .config.polyaxonfile import FileSettings, PolyaxonResources
@@ -52,7 +52,7 @@ class Layer:
 
     values: Mapping[str, Any]
     paths: Mapping[str, str]
-    resources: ResourceLayer = field(default_factory=lambda: ResourceLayer("", {}, {}))
+    resources: ResourceLayer
 
 
 def run_layer(run: Run, path: str) -> Layer:
