@@ -3,14 +3,18 @@
 The public API, for Pulumi programs of your own:
 
 - components: `TeamNamespace`, `NfsStorage`, `RunTemplate` (with their args:
-  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `ContainerDefaultsArgs`,
-  `NfsStorageArgs`, `RunTemplateArgs`, `RunArgs`, `StorageMountArgs`,
-  `ResourcesArgs`, `OutputsRefsArgs`);
+  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `NfsStorageArgs`,
+  `RunTemplateArgs`, `RunArgs`, `MountArgs`), each checking its args before it
+  registers anything and raising `ComponentArgsError` with every problem;
 - cloud components, each loading its cloud's SDK only when first used:
   `GcsBuckets`, `S3Buckets`, `AzureBlobContainers` (with `GcsBucketsArgs`,
   `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
+- the enumerations their args take: `PodSecurityLevel`, `Access`, `RunKind`,
+  `Store`, `ImagePullPolicy`, `LogLevel`;
 - the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
-  plan, every problem at once), `ConfigError`.
+  plan, every problem at once), `ConfigError`;
+- `components.testing`: Pulumi mocks that answer the clouds' providers as
+  `render` does, for testing a program of your own.
 
 Layers: `core/` (pure, never imports pulumi), `k8s/` and `clouds/` (Pulumi
 components), `program.py` (config -> plan -> components), `offline/` (the mock
@@ -25,15 +29,13 @@ _EXPORTS = {
     "TeamNamespace": "components.k8s.team_namespace",
     "TeamNamespaceArgs": "components.k8s.team_namespace",
     "CredentialsSecretArgs": "components.k8s.team_namespace",
-    "ContainerDefaultsArgs": "components.k8s.team_namespace",
     "NfsStorage": "components.k8s.nfs",
     "NfsStorageArgs": "components.k8s.nfs",
     "RunTemplate": "components.k8s.run_template",
     "RunTemplateArgs": "components.k8s.run_template",
     "RunArgs": "components.k8s.run_template",
-    "StorageMountArgs": "components.k8s.run_template",
-    "ResourcesArgs": "components.k8s.run_template",
-    "OutputsRefsArgs": "components.k8s.run_template",
+    "MountArgs": "components.k8s.run_template",
+    "ComponentArgsError": "components.args",
     "GcsBuckets": "components.clouds.gcp",
     "GcsBucketsArgs": "components.clouds.gcp",
     "GcsBucketArgs": "components.clouds.gcp",
@@ -51,6 +53,12 @@ _EXPORTS = {
     "AzureContainerArgs": "components.clouds.azure",
     "AzureTeamArgs": "components.clouds.azure",
     "AksBindingArgs": "components.clouds.azure",
+    "PodSecurityLevel": "components.core.enums",
+    "Access": "components.core.enums",
+    "RunKind": "components.core.enums",
+    "Store": "components.core.enums",
+    "ImagePullPolicy": "components.core.enums",
+    "LogLevel": "components.core.enums",
     "parse_stack_config": "components.core.config.stack",
     "plan_stack": "components.core.plan",
     "ConfigError": "components.core.errors",

@@ -4,39 +4,43 @@
 Every config problem is found by the plan, before anything is registered;
 then the components are wired through their Outputs: each cloud's identities
 and credentials into the TeamNamespaces, and a TeamNamespace's namespace,
-ServiceAccounts and Secrets and an NfsStorage's claim into each RunTemplate.
+ServiceAccounts, Secrets and Pod Security level and an NfsStorage's claim into
+each RunTemplate. Wiring only: every rule is the components' (and the plan's).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from .clouds.wiring import CloudContext, credentials_secrets, register_cloud, service_account_annotations
-from .core.clouds import PROVIDER_KEYS, sas_expiry_warnings
+from .clouds.wiring import (
+    CloudContext,
+    credentials_secrets,
+    register_cloud,
+    service_account_annotations,
+)
+from .core.clouds import sas_expiry_warnings
 from .core.config.catalog import NfsEntry
-from .core.config.stack import parse_stack
+from .core.config.run import JobSettings, MountArgs, TeamBounds
+from .core.config.stack import parse_stack, text_keys
 from .core.errors import ConfigError
-from .core.model import TEMPLATE_FIELDS, CloudPlan, Mount, NamedEntry, RunPlan, RunSpec, StackPlan, TeamAccess
+from .core.model import NamedEntry, RunPlan, StackPlan, TeamAccess
 from .core.plan import plan_stack
 from .core.resolve import default_outputs_candidates
+from .core.stores import PROVIDER_KEYS
 from .core.volumes import data_paths_value
-from .k8s.nfs import NfsStorage, NfsStorageArgs
-from .k8s.run_template import RunArgs, RunTemplate, RunTemplateArgs, StorageMountArgs
-from .k8s.team_namespace import TeamNamespace, TeamNamespaceArgs
+from .k8s.nfs import NfsStorage
+from .k8s.run_template import RunTemplate
+from .k8s.team_namespace import TeamNamespace
 
-# Keys whose values are plain text; the CLI hands every other value over as JSON text.
-TEXT_KEYS = ("namespace", "initImage")
 # The keys a stack is configured with: without any, it runs the embedded default and nothing else.
 STRUCTURED_KEYS = frozenset({"persistence", "teams", "runs"})
-# What namespaces, NFS volumes and each team's view derive from.
-LAYOUT_KEYS = ("persistence", "teams", "namespace", "existingNamespace")
 
 
 @dataclass(frozen=True)
@@ -60,16 +64,33 @@ class StackConfigValues:
     values: dict[str, Any]
     """Every value in the project's namespace, keyed without it."""
     secret: frozenset[str]
-    """The keys set with `pulumi config set --secret` (a secret anywhere in a structured value makes it one);
-    provider settings by their full key (`gcp:project`)."""
+    """The keys set with `pulumi config set --secret` (a secret anywhere in a structured value makes it one)."""
     others: tuple[str, ...]
     """Keys of other namespaces that name this project's settings (`old-name:runs`)."""
     providers: dict[str, str]
     """The provider settings that are set (`gcp:project`, ...), by full key."""
+    secret_providers: frozenset[str]
+    """The provider settings set as secrets."""
 
-    def hidden(self, value: Any, *keys: str) -> Any:
-        """`value`, as a secret Output when any of the keys it derives from is a secret."""
-        return pulumi.Output.secret(value) if self.secret.intersection(keys) else value
+    @property
+    def runs_secret(self) -> bool:
+        """A run's Job derives from every key of the stack config: secret when any of them is."""
+        return bool(self.secret)
+
+    @property
+    def layout_secret(self) -> bool:
+        """The layout (namespaces, volumes, buckets, each team's view) derives from every key but the runs,
+        which it is planned without."""
+        return bool(self.secret - {"runs"})
+
+    def layout(self, value: Any) -> Any:
+        """A value of the layout, as a secret Output when the layout is."""
+        return pulumi.Output.secret(value) if self.layout_secret and value is not None else value
+
+    def provider(self, key: str) -> Any:
+        """A provider setting (`gcp:project`), as a secret Output when it is one."""
+        value = self.providers.get(key)
+        return pulumi.Output.secret(value) if value is not None and key in self.secret_providers else value
 
 
 def read_config(project: str) -> StackConfigValues:
@@ -78,11 +99,12 @@ def read_config(project: str) -> StackConfigValues:
     config = pulumi.Config(project)
     prefix = project + ":"
     keys = sorted(pulumi.runtime.get_config_env())
+    texts = text_keys()
     values = {}
     for key in (key for key in keys if key.startswith(prefix)):
         name = key[len(prefix) :]
         raw = config.get(name)
-        if name not in TEXT_KEYS and raw is not None:
+        if name not in texts and raw is not None:
             try:
                 raw = json.loads(raw)
             except json.JSONDecodeError:
@@ -96,10 +118,10 @@ def read_config(project: str) -> StackConfigValues:
             providers[key] = found
     return StackConfigValues(
         values=values,
-        secret=frozenset(name for name in values if pulumi.runtime.is_config_secret(prefix + name))
-        | {key for key in providers if pulumi.runtime.is_config_secret(key)},
+        secret=frozenset(name for name in values if pulumi.runtime.is_config_secret(prefix + name)),
         others=tuple(key for key in keys if not key.startswith(prefix) and key.partition(":")[2] in STRUCTURED_KEYS),
         providers=providers,
+        secret_providers=frozenset(key for key in providers if pulumi.runtime.is_config_secret(key)),
     )
 
 
@@ -132,28 +154,29 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
         pulumi.log.warn(str(warning))
     context = CloudContext(
         deployment=f"{pulumi.get_project()}/{pulumi.get_stack()}",
-        rotation=plan.config.credentialsRotation,
-        workload_identity=plan.config.cluster.workloadIdentity,
-        hidden=config.hidden,
+        rotation=plan.config.credentials_rotation,
+        workload_identity=plan.config.cluster.workload_identity,
+        layout=config.layout,
+        provider=config.provider,
     )
     clouds = [register_cloud(cloud, context) for cloud in plan.clouds]
     namespaces = {
         namespace.name: TeamNamespace(
             namespace.name,
-            TeamNamespaceArgs(
-                namespace=config.hidden(namespace.name, *LAYOUT_KEYS),
-                teams=[team.name for team in namespace.teams],
-                existing=namespace.adopt,
-                pod_security=namespace.pod_security,
-                container_defaults={side: dict(values) for side, values in namespace.container_defaults.items()},  # type: ignore[typeddict-item]
-                **({"quota": dict(namespace.quota)} if namespace.quota is not None else {}),
-                service_account_annotations={
+            {
+                "namespace": config.layout(namespace.name),
+                "teams": [team.name for team in namespace.teams],
+                "existing": namespace.adopt,
+                "pod_security": namespace.pod_security,
+                "container_defaults": dict(namespace.container_defaults),
+                **({"quota": config.layout(dict(namespace.quota))} if namespace.quota is not None else {}),
+                "service_account_annotations": {
                     team.name: annotations
                     for team in namespace.teams
                     if (annotations := service_account_annotations(clouds, team.name)) is not None
                 },
-                credentials=credentials_secrets(clouds, {team.name: team for team in namespace.teams}),
-            ),
+                "credentials": credentials_secrets(clouds, {team.name: team for team in namespace.teams}),
+            },
         )
         for namespace in plan.namespaces
     }
@@ -164,25 +187,23 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
             assert isinstance(entry, NfsEntry)
             nfs[namespace.name, volume.item.side, volume.item.name] = NfsStorage(
                 volume.volume_name,
-                NfsStorageArgs(
-                    server=config.hidden(entry.nfs.server, *LAYOUT_KEYS),
-                    path=config.hidden(volume.path, *LAYOUT_KEYS),
-                    size=entry.size,
-                    namespace=namespaces[namespace.name].namespace,
-                    claim_name=volume.claim_name,
-                    volume_name=volume.volume_name,
-                    read_only=entry.read_only,
-                    mount_options=list(entry.mount_options),
-                ),
+                {
+                    "server": config.layout(entry.nfs.server),
+                    "path": config.layout(volume.path),
+                    "size": entry.size,
+                    "namespace": namespaces[namespace.name].namespace,
+                    "claim_name": volume.claim_name,
+                    "volume_name": volume.volume_name,
+                    "read_only": entry.read_only,
+                    "mount_options": list(entry.mount_options),
+                },
             )
     # Each team's runs, in plan order, grouped in one pass (not one pass over every run per team).
     team_runs: dict[str, list[RunPlan]] = defaultdict(list)
     for run in plan.runs:
         team_runs[run.team.name].append(run)
     templates = {
-        team.name: RunTemplate(
-            team.name, _run_template_args(team, team_runs[team.name], namespaces, nfs, plan.clouds, config)
-        )
+        team.name: RunTemplate(team.name, _run_template_args(plan, team, team_runs[team.name], namespaces, nfs, config))
         for team in plan.teams
         if team_runs[team.name]
     }
@@ -198,57 +219,59 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
         },
     )
     return StackComponents(
-        namespaces=namespaces, nfs=nfs, runs=templates, jobs=jobs, clouds={cloud.plan.store: cloud.component for cloud in clouds}
+        namespaces=namespaces,
+        nfs=nfs,
+        runs=templates,
+        jobs=jobs,
+        clouds={cloud.plan.store: cloud.component for cloud in clouds},
     )
 
 
 def _run_template_args(
+    plan: StackPlan,
     team: TeamAccess,
     runs: list[RunPlan],
     namespaces: dict[str, TeamNamespace],
     nfs: dict[tuple[str, str, str], NfsStorage],
-    clouds: tuple[CloudPlan, ...],
     config: StackConfigValues,
-) -> RunTemplateArgs:
-    """A team's planned runs as RunTemplate args, wired to its namespace, ServiceAccount, Secrets and NFS claims."""
+) -> dict[str, Any]:
+    """A team's planned runs as a RunTemplate's args, wired to its namespace, ServiceAccount, Pod Security level,
+    Secrets and NFS claims."""
     namespace = namespaces[team.namespace]
-    managed_secrets = {
-        access.secret for cloud in clouds for access in cloud.teams if access.team.name == team.name and access.secret
+    managed = {
+        access.secret for cloud in plan.clouds for access in cloud.teams if access.team.name == team.name and access.secret
     }
 
-    def mount_args(mount: Mount) -> StorageMountArgs:
-        args = {key: value for key, value in _fields(mount).items() if key != "side" and value not in (None, {})}
-        storage = nfs.get((team.namespace, mount.side, mount.name))
+    def wired(side: str, mount: MountArgs) -> dict[str, Any]:
+        args = mount.model_dump(exclude_defaults=True)
+        storage = nfs.get((team.namespace, side, mount.name))
         if storage is not None:
             args["claim_name"] = storage.claim_name
-        if mount.secret in managed_secrets:
-            args["secret"] = namespace.secrets.apply(lambda secrets: secrets[mount.secret])
-        return args  # type: ignore[return-value]
+        if mount.secret in managed:
+            args["secret"] = namespace.secrets.apply(lambda secrets, name=mount.secret: secrets[name])
+        return args
 
-    def run_args(run: RunPlan) -> RunArgs:
-        settings = {key: value for key, value in _fields(run.spec).items() if key not in TEMPLATE_FIELDS and value is not None}
-        # A Job spec derives from every key: one secret makes each spec secret.
-        settings["image"] = config.hidden(settings["image"], *config.values)
-        return RunArgs(  # type: ignore[typeddict-item]
-            **settings, data=[mount_args(mount) for mount in run.data], outputs=mount_args(run.outputs)
-        )
+    def run_args(run: RunPlan) -> dict[str, Any]:
+        args = run.args.model_dump(exclude_defaults=True, exclude={"data", "outputs"})
+        return {
+            **args,
+            "data": [wired("data", mount) for mount in run.args.data],
+            "outputs": wired("outputs", run.args.outputs),
+        }
 
-    spec = runs[0].spec
-    return RunTemplateArgs(
-        namespace=namespace.namespace,
-        service_account=namespace.service_accounts.apply(lambda accounts: accounts[team.name]),
-        team=team.name,
-        project=spec.project,
-        init_image=spec.init_image,
-        gpu_resource=spec.gpu_resource,
-        tpu_resource=spec.tpu_resource,
-        tpu_tf_version=spec.tpu_tf_version,
-        runs={run.name: run_args(run) for run in runs},
-    )
-
-
-def _fields(value: Mount | RunSpec) -> dict[str, Any]:
-    return {field.name: getattr(value, field.name) for field in fields(value)}
+    return {
+        **{name: getattr(plan.config, name) for name in JobSettings.model_fields},
+        "namespace": namespace.namespace,
+        "service_account": namespace.service_accounts.apply(lambda accounts: accounts[team.name]),
+        "pod_security": namespace.pod_security,
+        "team": team.name,
+        "project": runs[0].template.project,
+        "allow_privileged": team.allow_privileged,
+        "allowed_writable_host_paths": list(plan.config.allowed_writable_host_paths),
+        "bounds": {name: getattr(team.bounds, name) for name in TeamBounds.model_fields},
+        "secret": config.runs_secret,
+        "runs": {run.name: run_args(run) for run in runs},
+    }
 
 
 def _team_outputs(
@@ -265,8 +288,9 @@ def _team_outputs(
         "namespace": namespaces[team.namespace].namespace,
         "serviceAccount": namespaces[team.namespace].service_accounts.apply(lambda accounts: accounts[team.name]),
         # What POLYAXON_RUN_DATA_PATHS holds for a run that asks for nothing.
-        "dataPaths": config.hidden(data_paths_value(data), *LAYOUT_KEYS),
+        "dataPaths": config.layout(data_paths_value(data)),
         # The entry a run that names none gets; several when outputsSelection is random.
-        "defaultOutputs": config.hidden(default_outputs[0] if len(default_outputs) == 1 else default_outputs, *LAYOUT_KEYS),
+        "defaultOutputs": config.layout(default_outputs[0] if len(default_outputs) == 1 else default_outputs),
         "jobs": jobs,
     }
+

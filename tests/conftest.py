@@ -13,7 +13,6 @@ from kubernetes.utils.quantity import parse_quantity
 
 from components.core.config.stack import parse_stack
 from components.core.errors import ConfigError
-from components.core.job import planned_job
 from components.core.model import RunPlan, StackPlan
 from components.core.plan import plan_stack
 from components.core.volumes import PodStorage, pod_storage
@@ -44,7 +43,7 @@ def run_of(config: dict[str, Any], name: str):
 
 def storage_of(run: RunPlan) -> PodStorage:
     """What a planned run's storage puts into its pod."""
-    return pod_storage(run.data, run.outputs, run.spec.team, run.name)
+    return pod_storage(run.args.data, run.args.outputs, run.template.team, run.name)
 
 
 def env_of(run: RunPlan) -> dict[str, Any]:
@@ -54,7 +53,7 @@ def env_of(run: RunPlan) -> dict[str, Any]:
 
 def job_of(config: dict[str, Any], name: str) -> dict[str, Any]:
     """The Job manifest of the planned run called `name`."""
-    return planned_job(run_of(config, name))
+    return run_of(config, name).job()
 
 
 def write_stack(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.core.clouds import PROVIDER_KEYS
+from components.core.stores import PROVIDER_KEYS
 from components.core.config.stack import namespace_values, parse_stack
 from components.core.model import RunPlan
 from components.core.plan import plan_stack
@@ -114,16 +114,16 @@ def read_by_client(env: dict[str, str], kind: str, home: Path) -> dict[str, Any]
 
 def expected(run: RunPlan, project: str) -> dict[str, Any]:
     """What the client should read in `run`'s Job, from the plan alone."""
-    team, kind = run.spec.team, run.spec.kind
+    team, kind = run.template.team, run.args.kind or "experiment"
     refs = {
         ref_kind: [f"{ref.mount.path.rstrip('/')}/{team}/{ref.run}" for ref in run.refs if ref.kind == ref_kind]
         for ref_kind in ("jobs", "experiments")
     }
     return {
         "kind": kind,
-        "data_paths": {mount.name: mount.path for mount in run.data},
-        "outputs_path": f"{run.outputs.path.rstrip('/')}/{team}/{run.name}/{FAKE_UID}",
-        "params": None if run.spec.params is None else dict(run.spec.params),
+        "data_paths": {mount.name: mount.path for mount in run.args.data},
+        "outputs_path": f"{run.args.outputs.path.rstrip('/')}/{team}/{run.name}/{FAKE_UID}",
+        "params": None if run.args.params is None else dict(run.args.params),
         "refs": {ref_kind: paths for ref_kind, paths in refs.items() if paths} or None,
         # The client splits `<team>.<project>` into its owner and project.
         "project": f"{team}.{project}",

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from components.core.config.stack import StackConfig
+from components.core.config.stack import STACK_KEYS, StackConfig
 from conftest import PROJECT, PROJECT_DIR
 
 
@@ -24,7 +24,7 @@ def test_declared_defaults_are_the_programs_own():
     defaults = PROJECT.defaults()
     assert defaults  # namespace and initImage are declared with defaults
     for key, value in defaults.items():
-        assert StackConfig.model_fields[key].default == value, key
+        assert StackConfig.model_fields[STACK_KEYS[key]].default == value, key
 
 
 def test_requirements_pin_exact_versions():

@@ -7,13 +7,23 @@ Imported only by stacks with Azure containers to create or grant: it loads pulum
 import json
 import uuid
 from collections import defaultdict
-from typing import Mapping, NotRequired, Optional, TypedDict
+from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, storage
 
+from ..args import check, typed_args
+from ..core.config import cloud_args
+from ..core.model import CloudPlan, TeamAccess
 from ..outputs import mapping_output
-from .common import CreatedBucketArgs, GrantsArgs, ServiceAccountBindingArgs, team_outputs
+from .common import (
+    CloudContext,
+    created_args,
+    given,
+    service_account,
+    team_args,
+    team_outputs,
+)
 
 AKS_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 AKS_AUDIENCE = "api://AzureADTokenExchange"
@@ -23,64 +33,16 @@ SAS_READ, SAS_WRITE = "rl", "racwdl"
 SOFT_DELETE_DAYS = 7
 
 
-class AzureContainerArgs(CreatedBucketArgs):
-    """A container teams are granted: one the stack creates with its storage account (StorageV2, HTTPS and TLS 1.2
-    only, no public access, soft delete), or one that exists."""
-
-    account: str
-    """The storage account."""
-    container: str
-    """The container."""
-    resource_group: str
-    """The storage account's resource group."""
-    host: NotRequired[str]
-    """The account's blob endpoint host. Default <account>.blob.core.windows.net."""
-    location: NotRequired[str]
-    """Where a created storage account lives: required with create."""
-    sas_expiry: NotRequired[str]
-    """When the SAS in the teams' credentials expires (UTC, RFC 3339): required for teams without workload
-    identity."""
+AzureContainerArgs = typed_args(cloud_args.AzureContainerArgs)
+AksBindingArgs = typed_args(cloud_args.AksBindingArgs)
+AzureTeamArgs = typed_args(cloud_args.AzureTeamArgs)
+AzureBlobContainersArgs = typed_args(cloud_args.AzureBlobContainersArgs)
 
 
-class AksBindingArgs(ServiceAccountBindingArgs):
-    """Where the team's user-assigned identity lives, and the cluster its ServiceAccount is federated from."""
-
-    oidc_issuer_url: str
-    """The cluster's OIDC issuer URL."""
-    resource_group: str
-    """The resource group the identity is made in."""
-    location: str
-    """The identity's location."""
-
-
-class AzureTeamArgs(GrantsArgs):
-    """One team: per container (`account/container`) a SAS with rl or racwdl, or with workload identity Storage
-    Blob Data Reader or Contributor on it."""
-
-    name: str
-    """Its user-assigned identity's name (workload identity)."""
-    workload_identity: NotRequired[AksBindingArgs]
-    """Reach the containers through AKS workload identity instead of a SAS."""
-
-
-class AzureBlobContainersArgs(TypedDict):
-    containers: Mapping[str, AzureContainerArgs]
-    """`account/container` -> the container: every container created or granted."""
-    teams: NotRequired[Mapping[str, AzureTeamArgs]]
-    """Team -> its access."""
-    subscription_id: NotRequired[pulumi.Input[str]]
-    """The subscription of the containers: required for teams with workload identity (their role assignments)."""
-    rotation: NotRequired[str]
-    """When credentials were last rotated (UTC, RFC 3339): the start of every SAS, so changing it makes new ones."""
-    shared_keys: NotRequired[bool]
-    """Created accounts accept their keys (and SAS signed with them). Default true; false only when no team will
-    ever use a SAS (every team with workload identity), since switching it off breaks every SAS at once."""
-
-
-def container_scope(subscription: str, spec: AzureContainerArgs) -> str:
+def container_scope(subscription: str, spec: cloud_args.AzureContainerArgs) -> str:
     return (
-        f"/subscriptions/{subscription}/resourceGroups/{spec['resource_group']}/providers/Microsoft.Storage/"
-        f"storageAccounts/{spec['account']}/blobServices/default/containers/{spec['container']}"
+        f"/subscriptions/{subscription}/resourceGroups/{spec.resource_group}/providers/Microsoft.Storage/"
+        f"storageAccounts/{spec.account}/blobServices/default/containers/{spec.container}"
     )
 
 
@@ -97,48 +59,45 @@ class AzureBlobContainers(pulumi.ComponentResource):
     """The containers, `account/container`; a created one's once it exists."""
     identities: pulumi.Output[dict[str, str]]
     """Team -> the principal id of its identity (workload identity), or the SAS scopes of its credentials."""
+    secret_outputs = ("credentials",)  # marked secret in the served schema (components/provider.py)
     credentials: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> container -> JSON {AZURE_ACCOUNT_NAME, AZURE_CONNECTION_STRING} with a SAS, for teams without
     workload identity. Secret."""
     service_account_annotations: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> the annotations its Kubernetes ServiceAccount needs, for teams with workload identity."""
 
-    def __init__(self, name: str, args: AzureBlobContainersArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AzureBlobContainersArgs, opts: Optional[pulumi.ResourceOptions] = None):  # type: ignore[valid-type]
         super().__init__("polyaxon-storage:index:AzureBlobContainers", name, None, opts)
-        specs = args["containers"]
-        teams = args.get("teams", {})
-        shared_keys = args.get("shared_keys", True)
-        keyed = [team for team, access in teams.items() if "workload_identity" not in access]
-        if keyed and not shared_keys:
-            raise ValueError(f"AzureBlobContainers {name!r}: teams {', '.join(keyed)} use a SAS, which needs shared_keys")
-        accounts, created = self._created(name, specs, shared_keys)
+        checked = check("AzureBlobContainers", name, cloud_args.AzureBlobContainersArgs, args, cloud_args.azure_problems)
+        spec = checked.known
+        specs = spec.containers
+        subscription_id = checked.value(lambda args: args.subscription_id)
+        accounts, created = self._created(name, specs, spec.shared_keys)
         identities, credentials, annotations = {}, {}, {}
-        for team, access in teams.items():
-            write = set(access.get("write", ()))
-            granted = sorted({*access.get("read", ()), *write})
-            binding = access.get("workload_identity")
+        for team, access in spec.teams.items():
+            write = set(access.write)
+            granted = sorted({*access.read, *write})
+            binding = access.workload_identity
             if binding is None:
                 identities[team] = " ".join(f"sas:{key}" for key in granted)
                 credentials[team] = mapping_output(
-                    {key: self._sas_credentials(specs[key], accounts, key in write, args.get("rotation")) for key in granted}
+                    {key: self._sas_credentials(specs[key], accounts, key in write, spec.rotation) for key in granted}
                 )
                 continue
-            if "subscription_id" not in args:
-                raise ValueError(f"AzureBlobContainers {name!r}: team {team!r} uses workload identity, which needs subscription_id")
             identity = managedidentity.UserAssignedIdentity(
                 f"{name}/{team}",
-                resource_group_name=binding["resource_group"],
-                resource_name_=access["name"],
-                location=binding["location"],
+                resource_group_name=binding.resource_group,
+                resource_name_=access.name,
+                location=binding.location,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             managedidentity.FederatedIdentityCredential(
                 f"{name}/{team}",
-                resource_group_name=binding["resource_group"],
+                resource_group_name=binding.resource_group,
                 resource_name_=identity.name,
-                federated_identity_credential_resource_name=binding["service_account"],
-                issuer=binding["oidc_issuer_url"],
-                subject=f"system:serviceaccount:{binding['namespace']}:{binding['service_account']}",
+                federated_identity_credential_resource_name=binding.service_account,
+                issuer=binding.oidc_issuer_url,
+                subject=f"system:serviceaccount:{binding.namespace}:{binding.service_account}",
                 audiences=[AKS_AUDIENCE],
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -147,13 +106,13 @@ class AzureBlobContainers(pulumi.ComponentResource):
                 authorization.RoleAssignment(
                     f"{name}/{team}/{key}",
                     # A GUID, the same in every run of the program (Azure wants one per assignment).
-                    role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{access['name']}/{key}/{role}")),
+                    role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{access.name}/{key}/{role}")),
                     principal_id=identity.principal_id,
                     principal_type="ServicePrincipal",
                     role_definition_id=pulumi.Output.concat(
-                        "/subscriptions/", args["subscription_id"], "/providers/Microsoft.Authorization/roleDefinitions/", role
+                        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
                     ),
-                    scope=pulumi.Output.from_input(args["subscription_id"]).apply(
+                    scope=pulumi.Output.from_input(subscription_id).apply(
                         lambda subscription, spec=specs[key]: container_scope(subscription, spec)
                     ),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[created[key]] if key in created else []),
@@ -172,24 +131,22 @@ class AzureBlobContainers(pulumi.ComponentResource):
         )
 
     def _created(
-        self, name: str, specs: Mapping[str, AzureContainerArgs], shared_keys: bool
+        self, name: str, specs: Mapping[str, cloud_args.AzureContainerArgs], shared_keys: bool
     ) -> tuple[dict[str, storage.StorageAccount], dict[str, storage.BlobContainer]]:
         """The storage accounts to create, by name, and their containers, by container key."""
         by_account: dict[str, list[str]] = defaultdict(list)
         for key, spec in specs.items():
-            if spec.get("create"):
-                by_account[spec["account"]].append(key)
+            if spec.create:
+                by_account[spec.account].append(key)
         accounts, containers = {}, {}
         for account_name, keys in by_account.items():
             spec = specs[keys[0]]
-            if "location" not in spec:
-                raise ValueError(f"AzureBlobContainers {name!r}: storage account {account_name!r} is created, and needs a location")
-            protect = pulumi.ResourceOptions(parent=self, protect=spec.get("protect", True))
+            protect = pulumi.ResourceOptions(parent=self, protect=spec.protect)
             account = storage.StorageAccount(
                 f"{name}/{account_name}",
                 account_name=account_name,
-                resource_group_name=spec["resource_group"],
-                location=spec["location"],
+                resource_group_name=spec.resource_group,
+                location=spec.location,
                 kind="StorageV2",
                 sku=storage.SkuArgs(name="Standard_LRS"),
                 enable_https_traffic_only=True,
@@ -208,9 +165,9 @@ class AzureBlobContainers(pulumi.ComponentResource):
             storage.BlobServiceProperties(
                 f"{name}/{account_name}",
                 account_name=account.name,
-                resource_group_name=spec["resource_group"],
+                resource_group_name=spec.resource_group,
                 blob_services_name="default",
-                is_versioning_enabled=spec.get("versioning", True),
+                is_versioning_enabled=spec.versioning,
                 delete_retention_policy=retention,
                 container_delete_retention_policy=retention,
                 opts=pulumi.ResourceOptions(parent=self),
@@ -219,8 +176,8 @@ class AzureBlobContainers(pulumi.ComponentResource):
                 containers[key] = storage.BlobContainer(
                     f"{name}/{key}",
                     account_name=account.name,
-                    resource_group_name=spec["resource_group"],
-                    container_name=specs[key]["container"],
+                    resource_group_name=spec.resource_group,
+                    container_name=specs[key].container,
                     public_access="None",
                     opts=protect,
                 )
@@ -228,33 +185,65 @@ class AzureBlobContainers(pulumi.ComponentResource):
 
     def _sas_credentials(
         self,
-        spec: AzureContainerArgs,
+        spec: cloud_args.AzureContainerArgs,
         accounts: Mapping[str, storage.StorageAccount],
         writable: bool,
         rotation: Optional[str],
     ) -> pulumi.Output[str]:
         """A container's service SAS in a connection string, as polystores reads it."""
-        if "sas_expiry" not in spec:
-            raise ValueError(f"container {spec['account']}/{spec['container']} is reached with a SAS, which needs sas_expiry")
         # Signed with the key of the account, once it exists (a created one).
-        account = accounts[spec["account"]].name if spec["account"] in accounts else spec["account"]
+        account = accounts[spec.account].name if spec.account in accounts else spec.account
         sas = storage.list_storage_account_service_sas_output(
             account_name=account,
-            resource_group_name=spec["resource_group"],
-            canonicalized_resource=f"/blob/{spec['account']}/{spec['container']}",
+            resource_group_name=spec.resource_group,
+            canonicalized_resource=f"/blob/{spec.account}/{spec.container}",
             resource="c",
             permissions=SAS_WRITE if writable else SAS_READ,
             protocols="https",
             shared_access_start_time=rotation,
-            shared_access_expiry_time=spec["sas_expiry"],
+            shared_access_expiry_time=spec.sas_expiry,
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
-        host = spec.get("host", f"{spec['account']}.blob.core.windows.net")
+        host = spec.host or f"{spec.account}.blob.core.windows.net"
         return sas.service_sas_token.apply(
             lambda token: json.dumps(
                 {
-                    "AZURE_ACCOUNT_NAME": spec["account"],
+                    "AZURE_ACCOUNT_NAME": spec.account,
                     "AZURE_CONNECTION_STRING": f"BlobEndpoint=https://{host}/;SharedAccessSignature={token}",
                 }
             )
         )
+
+
+def stack_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
+    """The args of this cloud's component in the stack program, from its plan."""
+    aks = context.workload_identity.aks
+
+    def binding(team: TeamAccess) -> dict[str, str]:
+        assert aks is not None
+        return {
+            **service_account(team),
+            "oidc_issuer_url": aks.oidc_issuer_url,
+            "resource_group": aks.resource_group,
+            "location": cloud.settings["azure-native:location"],
+        }
+
+    return given(
+        containers={
+            bucket.address.key: created_args(
+                bucket,
+                account=bucket.address.account,
+                container=bucket.address.name,
+                resource_group=bucket.resource_group,
+                host=bucket.address.host,
+                location=bucket.location,
+                sas_expiry=bucket.sas_expiry,
+            )
+            for bucket in cloud.buckets
+        },
+        teams=team_args(cloud, context, "name", binding),
+        subscription_id=context.provider("azure-native:subscriptionId") if "azure-native:subscriptionId" in cloud.settings else None,
+        rotation=context.rotation,
+        # A stack setting, not the grants of the day: revoking a team's grant never changes the account.
+        shared_keys=aks is None or aks.teams is not None,
+    )

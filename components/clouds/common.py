@@ -1,40 +1,21 @@
-"""What the cloud components share: their args (what a created bucket may ask for, a team's grants, the
-ServiceAccount a workload identity binds to) and their per-team outputs. No SDK here."""
+"""What the cloud components share: their per-team outputs, and how the stack program makes their args from its
+plan. No SDK here (their args are declared in the core: `core/config/cloud_args.py`)."""
 
-from typing import Any, Mapping, NotRequired, Sequence, TypedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 
+from ..args import typed_args
+from ..core.clouds import identity_name
+from ..core.config import cloud_args
+from ..core.config.stack import WorkloadIdentity
+from ..core.model import CloudPlan, PlannedBucket, TeamAccess, TeamCloudAccess
 from ..outputs import mapping_output
 
-
-class CreatedBucketArgs(TypedDict):
-    """What every cloud's bucket (or container) may ask for when the stack creates it."""
-
-    create: NotRequired[bool]
-    """Create it, hardened as the component says. Default false: it exists, and is only granted."""
-    versioning: NotRequired[bool]
-    """Keep object versions of what is created. Default true."""
-    protect: NotRequired[bool]
-    """What is created cannot be deleted by an edit or `pulumi destroy`. Default true."""
-
-
-class GrantsArgs(TypedDict):
-    """The buckets (or containers) a team is granted, by the component's keys."""
-
-    read: NotRequired[Sequence[str]]
-    """Those it reads: read-only grants (see the component for the exact roles or actions)."""
-    write: NotRequired[Sequence[str]]
-    """Those it reads and writes."""
-
-
-class ServiceAccountBindingArgs(TypedDict):
-    """The Kubernetes ServiceAccount whose pods act as the team's cloud identity (workload identity)."""
-
-    namespace: str
-    """Its namespace."""
-    service_account: str
-    """Its name."""
+CreatedBucketArgs = typed_args(cloud_args.CreatedBucketArgs)
+GrantsArgs = typed_args(cloud_args.GrantsArgs)
+ServiceAccountBindingArgs = typed_args(cloud_args.ServiceAccountBindingArgs)
 
 
 def team_outputs(
@@ -45,3 +26,68 @@ def team_outputs(
     """A cloud component's `identities`, `credentials` (secret, whatever the SDK marks) and
     `service_account_annotations`, each one Output of every team's."""
     return mapping_output(identities), pulumi.Output.secret(mapping_output(credentials)), mapping_output(annotations)
+
+
+# --- the stack program's args for a cloud's component, from its plan ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudContext:
+    """What the clouds' components take from the stack besides the plan."""
+
+    deployment: str
+    """`<project>/<stack>`: what identity names derive from, so two stacks never share one."""
+    rotation: Optional[str]
+    """credentialsRotation."""
+    workload_identity: WorkloadIdentity
+    """cluster.workloadIdentity."""
+    layout: Callable[[Any], Any]
+    """A value of the stack's layout (what is planned from every key but the runs), as a secret Output when
+    that holds a secret."""
+    provider: Callable[[str], Any]
+    """A provider setting (`gcp:project`), as a secret Output when it is one."""
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The args that are set (a component's optional args are left out rather than None)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def grants(access: TeamCloudAccess) -> dict[str, list[str]]:
+    return {
+        "read": [grant.bucket for grant in access.grants if not grant.writable],
+        "write": [grant.bucket for grant in access.grants if grant.writable],
+    }
+
+
+def service_account(team: TeamAccess) -> dict[str, str]:
+    return {"namespace": team.namespace, "service_account": team.service_account}
+
+
+def team_args(
+    cloud: CloudPlan, context: CloudContext, identity_key: str, binding: Callable[[TeamAccess], dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Each team's args: its identity's name (under `identity_key`), its grants, and its workload identity."""
+    return {
+        access.team.name: given(
+            **{identity_key: identity_name(context.deployment, access.team.name)},
+            workload_identity=binding(access.team) if access.workload_identity else None,
+            **grants(access),
+        )
+        for access in cloud.teams
+    }
+
+
+def created_args(bucket: PlannedBucket, **options: Any) -> dict[str, Any]:
+    """A bucket's args: whether it is created, and how (with its store's own `options`)."""
+    return given(create=bucket.create, versioning=bucket.versioning, protect=bucket.protect, **options)
+
+
+def bucket_args(cloud: CloudPlan, context: CloudContext, place: str) -> dict[str, dict[str, Any]]:
+    """GCS and S3 buckets' args: where a created one goes (its `location` or `region`), and its key."""
+    return {
+        bucket.address.key: created_args(
+            bucket, **{place: getattr(bucket, place)}, kms_key=context.layout(bucket.kms_key)
+        )
+        for bucket in cloud.buckets
+    }

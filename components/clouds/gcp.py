@@ -4,12 +4,22 @@ Imported only by stacks with GCS buckets to create or grant: it loads pulumi_gcp
 """
 
 import base64
-from typing import Mapping, NotRequired, Optional, TypedDict
+from typing import Any, Optional
 
 import pulumi
 import pulumi_gcp as gcp
 
-from .common import CreatedBucketArgs, GrantsArgs, ServiceAccountBindingArgs, team_outputs
+from ..args import check, typed_args
+from ..core.config import cloud_args
+from ..core.model import CloudPlan
+from .common import (
+    CloudContext,
+    bucket_args,
+    given,
+    service_account,
+    team_args,
+    team_outputs,
+)
 
 GKE_SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account"
 # `buckets.get` (Polyaxon's client calls get_bucket) is in neither object role: legacyBucketReader adds it.
@@ -18,34 +28,9 @@ WRITE_ROLES = ("roles/storage.objectUser", "roles/storage.legacyBucketReader")
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 
 
-class GcsBucketArgs(CreatedBucketArgs):
-    """A bucket teams are granted: one the stack creates (uniform access, public access prevention, versioning),
-    or one that exists."""
-
-    location: NotRequired[str]
-    """Where a created bucket lives (EU, europe-west1, ...): required with create."""
-    kms_key: NotRequired[pulumi.Input[str]]
-    """A Cloud KMS key (its id) a created bucket encrypts with, instead of Google-managed keys."""
-
-
-class GcsTeamArgs(GrantsArgs):
-    """One team: its service account (objectViewer, or objectUser, and legacyBucketReader on each of its buckets)."""
-
-    account_id: str
-    """The service account's id (6 to 30 lowercase letters, digits and '-')."""
-    workload_identity: NotRequired[ServiceAccountBindingArgs]
-    """Reach the buckets through GKE Workload Identity instead of a key."""
-
-
-class GcsBucketsArgs(TypedDict):
-    project: pulumi.Input[str]
-    """The GCP project of the buckets and service accounts."""
-    buckets: Mapping[str, GcsBucketArgs]
-    """Bucket name -> the bucket: those to create, and any existing one granted."""
-    teams: NotRequired[Mapping[str, GcsTeamArgs]]
-    """Team -> its access. Buckets it names but `buckets` does not must exist."""
-    rotation: NotRequired[str]
-    """Changing it replaces every key (the keys' keepers)."""
+GcsBucketArgs = typed_args(cloud_args.GcsBucketArgs)
+GcsTeamArgs = typed_args(cloud_args.GcsTeamArgs)
+GcsBucketsArgs = typed_args(cloud_args.GcsBucketsArgs)
 
 
 class GcsBuckets(pulumi.ComponentResource):
@@ -59,30 +44,34 @@ class GcsBuckets(pulumi.ComponentResource):
     """The buckets' names; a created one's once it exists."""
     identities: pulumi.Output[dict[str, str]]
     """Team -> the email of its service account."""
+    secret_outputs = ("credentials",)  # marked secret in the served schema (components/provider.py)
     credentials: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> bucket -> the service account key file (JSON), for teams without workload identity. Secret."""
     service_account_annotations: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> the annotations its Kubernetes ServiceAccount needs, for teams with workload identity."""
 
-    def __init__(self, name: str, args: GcsBucketsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: GcsBucketsArgs, opts: Optional[pulumi.ResourceOptions] = None):  # type: ignore[valid-type]
         super().__init__("polyaxon-storage:index:GcsBuckets", name, None, opts)
-        project = args["project"]
+        checked = check("GcsBuckets", name, cloud_args.GcsBucketsArgs, args, cloud_args.gcs_problems)
+        spec = checked.known
+        project = checked.value(lambda args: args.project)
         child = pulumi.ResourceOptions(parent=self)
         names: dict[str, pulumi.Input[str]] = {}
-        for bucket, spec in args["buckets"].items():
-            names[bucket] = self._bucket(name, bucket, spec, project).name if spec.get("create") else bucket
+        for bucket, bucket_spec in spec.buckets.items():
+            kms_key = checked.value(lambda args, bucket=bucket: args.buckets[bucket].kms_key)
+            names[bucket] = self._bucket(name, bucket, bucket_spec, project, kms_key).name if bucket_spec.create else bucket
         identities, credentials, annotations = {}, {}, {}
-        for team, access in args.get("teams", {}).items():
+        for team, access in spec.teams.items():
             account = gcp.serviceaccount.Account(
                 f"{name}/{team}",
-                account_id=access["account_id"],
+                account_id=access.account_id,
                 project=project,
                 display_name=f"polyaxon-storage runs of team {team}",
                 opts=child,
             )
             identities[team] = account.email
-            write = set(access.get("write", ()))
-            granted = sorted(set(access.get("read", ())) | write)
+            write = set(access.write)
+            granted = sorted(set(access.read) | write)
             for bucket in granted:
                 for role in WRITE_ROLES if bucket in write else READ_ROLES:
                     gcp.storage.BucketIAMMember(
@@ -92,20 +81,20 @@ class GcsBuckets(pulumi.ComponentResource):
                         member=account.member,
                         opts=child,
                     )
-            binding = access.get("workload_identity")
+            binding = access.workload_identity
             if binding is not None:
                 gcp.serviceaccount.IAMMember(
                     f"{name}/{team}/workload-identity",
                     service_account_id=account.name,
                     role=WORKLOAD_IDENTITY_USER,
                     member=pulumi.Output.concat(
-                        "serviceAccount:", project, ".svc.id.goog[", binding["namespace"], "/", binding["service_account"], "]"
+                        "serviceAccount:", project, ".svc.id.goog[", binding.namespace, "/", binding.service_account, "]"
                     ),
                     opts=child,
                 )
                 annotations[team] = {GKE_SERVICE_ACCOUNT_ANNOTATION: account.email}
                 continue
-            rotation = args.get("rotation")
+            rotation = spec.rotation
             key = gcp.serviceaccount.Key(
                 f"{name}/{team}",
                 service_account_id=account.name,
@@ -123,20 +112,34 @@ class GcsBuckets(pulumi.ComponentResource):
             {"bucketNames": self.bucket_names, "identities": self.identities, "serviceAccountAnnotations": self.service_account_annotations}
         )
 
-    def _bucket(self, name: str, bucket: str, spec: GcsBucketArgs, project: pulumi.Input[str]) -> gcp.storage.Bucket:
-        if "location" not in spec:
-            raise ValueError(f"GcsBuckets {name!r}: bucket {bucket!r} is created, and needs a location")
-        kms_key = spec.get("kms_key")
+    def _bucket(
+        self,
+        name: str,
+        bucket: str,
+        spec: cloud_args.GcsBucketArgs,
+        project: pulumi.Input[str],
+        kms_key: Optional[pulumi.Input[str]],
+    ) -> gcp.storage.Bucket:
         return gcp.storage.Bucket(
             f"{name}/{bucket}",
             name=bucket,
             project=project,
-            location=spec["location"],
+            location=spec.location,
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
-            versioning=gcp.storage.BucketVersioningArgs(enabled=spec.get("versioning", True)),
+            versioning=gcp.storage.BucketVersioningArgs(enabled=spec.versioning),
             encryption=None if kms_key is None else gcp.storage.BucketEncryptionArgs(default_kms_key_name=kms_key),
             # A bucket holding objects is never deleted with them.
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.get("protect", True)),
+            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect),
         )
+
+
+def stack_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:
+    """The args of this cloud's component in the stack program, from its plan."""
+    return given(
+        project=context.provider("gcp:project"),
+        buckets=bucket_args(cloud, context, "location"),
+        teams=team_args(cloud, context, "account_id", service_account),
+        rotation=context.rotation,
+    )

@@ -1,4 +1,4 @@
-"""Checks across runs and namespaces: Pod Security admission, and the stack's warnings.
+"""Checks across teams, runs and namespaces: what a team may load, and the stack's warnings.
 
 Pure: problems stop the program before anything is registered; warnings are
 logged by `pulumi preview` and printed by `render`.
@@ -9,46 +9,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Optional, Sequence
 
-from .config.catalog import SINGLE_NODE_MODES, BucketEntry, ExistingClaimEntry, HostPathEntry, entry_path
+from .config.catalog import (
+    SINGLE_NODE_MODES,
+    BucketEntry,
+    ExistingClaimEntry,
+    HostPathEntry,
+    entry_path,
+)
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import CloudPlan, NamespacePlan, RunPlan, TeamAccess
 from .namespaces import granted_entries
-from .security import baseline_violations, container_security_context, pod_security_context, restricted_violations
-
-
-def pod_security_problems(namespaces: Sequence[NamespacePlan], runs: Sequence[RunPlan]) -> list[Problem]:
-    """Runs whose pods the Pod Security level of their namespace would reject, or that go beyond baseline.
-
-    A namespace labelled privileged because of host paths allows nothing else: its
-    runs are still held to `baseline` unless their team says allowPrivileged.
-    """
-    levels = {plan.name: plan.pod_security for plan in namespaces}
-    problems = []
-    for run in runs:
-        container = container_security_context(run.spec.security_context)
-        pod = pod_security_context(run.mounts)
-        level = levels.get(run.team.namespace)
-        if level == "restricted":
-            found, why = (
-                restricted_violations(container, pod),
-                "enforces Pod Security restricted (its teams use no host path), which would reject this pod",
-            )
-        elif run.team.allow_privileged:
-            continue
-        else:
-            found = baseline_violations(container, pod)
-            why = (
-                "is labelled Pod Security privileged only for its host paths, so its runs are held to baseline, "
-                f"which this pod breaks (set {child(run.team.config_path, 'allowPrivileged')}: true if it must)"
-            )
-        if found:
-            problems.append(
-                Problem(
-                    f"runs.{run.name}.securityContext", f"namespace {run.team.namespace!r} {why}: {'; '.join(found)}"
-                )
-            )
-    return problems
 
 
 def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess], clouds: Sequence[CloudPlan]) -> list[Problem]:
@@ -57,7 +28,7 @@ def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess], clouds
     managed = {(access.secret, access.team.name) for cloud in clouds for access in cloud.teams if access.secret}
     problems = []
     for team in teams:
-        for index, name in enumerate(team.bounds.secretRefs):
+        for index, name in enumerate(team.bounds.secret_refs):
             foreign = [
                 entry_path(side, entry_name)
                 for side, entry_name, entry in config.persistence.entries()
@@ -131,7 +102,7 @@ def _single_node_claim_warnings(
                 continue
             teams = [team.name for team in plan.teams if item.name in team.granted(item.side)]
             writers = [
-                run.name for run in runs_in[plan.name] if item.side == "outputs" and run.outputs.name == item.name
+                run.name for run in runs_in[plan.name] if item.side == "outputs" and run.args.outputs.name == item.name
             ]
             sharers: Optional[str] = None
             if len(teams) > 1:

@@ -17,17 +17,21 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from .config.catalog import BucketAddress, BucketEntry, Side, bucket_address, entry_path
 from .config.stack import StackConfig, WorkloadIdentityCloud
 from .errors import Problem
-from .model import BucketCredentials, CloudGrant, CloudPlan, PlannedBucket, TeamAccess, TeamCloudAccess
+from .model import (
+    BucketCredentials,
+    CloudGrant,
+    CloudPlan,
+    PlannedBucket,
+    TeamAccess,
+    TeamCloudAccess,
+)
 from .names import digest, dns_label
+from .stores import CLOUDS
 
-STORES = ("gcs", "s3", "azure")
-PROVIDER_KEYS = ("gcp:project", "gcp:region", "aws:region", "azure-native:location", "azure-native:subscriptionId")
-"""The standard provider settings the program reads (pulumi.Config("gcp").get("project"), ...)."""
-WORKLOAD_IDENTITY_KEYS = {"gcs": "gke", "s3": "eks", "azure": "aks"}
+WORKLOAD_IDENTITY_KEYS = {store: cloud.workload_identity for store, cloud in CLOUDS.items()}
 """The key of cluster.workloadIdentity for each store."""
-DEFAULT_LOCATION_KEYS = {"gcs": "gcp:region", "azure": "azure-native:location"}
+DEFAULT_LOCATION_KEYS = {store: cloud.location_key for store, cloud in CLOUDS.items() if cloud.location_key}
 """Where a created bucket (gcs) or storage account (azure) goes when its entry gives no location."""
-"""The key of cluster.workloadIdentity for each store."""
 AKS_USE_LABEL = "azure.workload.identity/use"
 """The pod label AKS's workload identity webhook looks for."""
 SAS_WARNING_DAYS = 30
@@ -74,7 +78,7 @@ def plan_clouds(
             if address is not None:  # else the catalog says why
                 by_store[entry.store].setdefault(address.key, []).append((side, name, entry, address))
     clouds = []
-    for store in STORES:
+    for store in CLOUDS:
         if store not in by_store:
             continue
         buckets = tuple(_planned_bucket(entries, providers, problems) for entries in by_store[store].values())
@@ -185,7 +189,7 @@ def _account_problems(
 
 
 def _workload_identity(config: StackConfig, store: str) -> Optional[WorkloadIdentityCloud]:
-    return getattr(config.cluster.workloadIdentity, WORKLOAD_IDENTITY_KEYS[store])
+    return getattr(config.cluster.workload_identity, WORKLOAD_IDENTITY_KEYS[store])
 
 
 def _team_access(
@@ -233,7 +237,7 @@ def _settings(
     elif store == "s3":
         needed["aws:region"] = f"{first} has credentials the stack manages with AWS IAM"
     else:
-        aks = config.cluster.workloadIdentity.aks
+        aks = config.cluster.workload_identity.aks
         if aks is not None and any(team.workload_identity for team in teams):
             why = "cluster.workloadIdentity.aks makes an identity per team and grants it roles on the containers"
             needed["azure-native:location"] = why

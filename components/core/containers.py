@@ -1,6 +1,6 @@
 """The containers of a run's pod and what they share with it (Polyaxon's polypod `main/` and `init/`).
 
-Pure: dicts in the API's spelling, from a run's spec and what its storage
+Pure: dicts in the API's spelling, from a resolved run and what its storage
 puts into the pod (`volumes.pod_storage`).
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from ..conventions import OUTPUTS_PATH_ENV, VISIBLE_DEVICES_ENV
-from .model import RunSpec
+from .config.run import JobSettings, JobTemplate, RunArgs
+from .enums import ImagePullPolicy
 from .tracking import tracking_env
 from .volumes import PodStorage
 
@@ -20,46 +21,57 @@ SHM_VOLUME = "dshm"
 SHM_PATH = "/dev/shm"
 # `mkdir -p` needs next to nothing; bounded so it fits tight namespace quotas.
 INIT_RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+DEFAULT_PULL_POLICY = ImagePullPolicy.ALWAYS.value
+"""A tag always means its current image."""
 
 
-def main_container(spec: RunSpec, storage: PodStorage, security: Mapping[str, Any]) -> dict[str, Any]:
+def main_container(
+    name: str, run: RunArgs, template: JobTemplate, storage: PodStorage, security: Mapping[str, Any]
+) -> dict[str, Any]:
     """The container that runs the training code, with its `security` context."""
-    main: dict[str, Any] = {"name": MAIN_CONTAINER, "image": spec.image, "imagePullPolicy": spec.image_pull_policy}
-    if spec.command is not None:
-        main["command"] = list(spec.command)
-    if spec.args is not None:
-        main["args"] = list(spec.args)
+    main: dict[str, Any] = {
+        "name": MAIN_CONTAINER,
+        "image": run.image,
+        "imagePullPolicy": run.image_pull_policy or DEFAULT_PULL_POLICY,
+    }
+    if run.command is not None:
+        main["command"] = list(run.command)
+    if run.args is not None:
+        main["args"] = list(run.args)
     # CUDA images expose every GPU of the node unless told otherwise.
-    gpu = spec.gpu_resource in spec.resources.get("limits", {})
+    gpu = template.settings.gpu_resource in run.resources.limits
     devices = [] if gpu else [{"name": VISIBLE_DEVICES_ENV, "value": "none"}]
     # Storage variables first, so a run's own env can use $(POLYAXON_RUN_OUTPUTS_PATH).
     main["env"] = [
         *storage.env,
-        *tracking_env(spec),
+        *tracking_env(name, run, template),
         *devices,
-        *({"name": name, "value": value} for name, value in sorted(spec.env.items())),
+        *({"name": variable, "value": value} for variable, value in sorted(run.env.items())),
     ]
     env_from = [
-        *({"secretRef": {"name": name}} for name in spec.secret_refs),
-        *({"configMapRef": {"name": name}} for name in spec.config_map_refs),
+        *({"secretRef": {"name": secret}} for secret in run.secret_refs),
+        *({"configMapRef": {"name": config_map}} for config_map in run.config_map_refs),
     ]
     if env_from:
         main["envFrom"] = env_from
-    if spec.resources:
-        main["resources"] = {kind: dict(values) for kind, values in spec.resources.items()}
+    resources = {side: dict(values) for side, values in (("requests", run.resources.requests), ("limits", run.resources.limits)) if values}
+    if resources:
+        main["resources"] = resources
     main["volumeMounts"] = [*storage.volume_mounts, {"name": SHM_VOLUME, "mountPath": SHM_PATH}]
     main["securityContext"] = dict(security)
     return main
 
 
-def outputs_init_container(spec: RunSpec, storage: PodStorage, security: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+def outputs_init_container(
+    run: RunArgs, settings: JobSettings, storage: PodStorage, security: Mapping[str, Any]
+) -> Optional[dict[str, Any]]:
     """The container that creates the run's outputs directory before the main one starts (volume outputs only)."""
     if storage.outputs_mount is None:
         return None
     return {
         "name": OUTPUTS_INIT_CONTAINER,
-        "image": spec.init_image,
-        "imagePullPolicy": spec.image_pull_policy,
+        "image": settings.init_image,
+        "imagePullPolicy": run.image_pull_policy or DEFAULT_PULL_POLICY,
         "command": ["sh", "-c", f'mkdir -p "${OUTPUTS_PATH_ENV}"'],
         "env": list(storage.outputs_env),
         "volumeMounts": [storage.outputs_mount],
@@ -69,10 +81,10 @@ def outputs_init_container(spec: RunSpec, storage: PodStorage, security: Mapping
     }
 
 
-def shm_volume(spec: RunSpec) -> dict[str, Any]:
+def shm_volume(run: RunArgs) -> dict[str, Any]:
     """/dev/shm, memory-backed: sized by `shm_size`, else by the memory limit it counts against."""
     medium: dict[str, Any] = {"medium": "Memory"}
-    size = spec.shm_size or spec.resources.get("limits", {}).get("memory")
+    size = run.shm_size or run.resources.limits.get("memory")
     if size is not None:
         medium["sizeLimit"] = size
     return {"name": SHM_VOLUME, "emptyDir": medium}

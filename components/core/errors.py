@@ -7,6 +7,8 @@ from typing import Iterable, Sequence, Union
 
 from pydantic import ValidationError
 
+from .pending import is_pending
+
 Loc = Sequence[Union[str, int]]
 
 # Pydantic puts the tag of a discriminated union into the error location;
@@ -85,9 +87,12 @@ def problems_from_validation(error: ValidationError, prefix: Loc = ()) -> list[P
     problems = []
     for detail in error.errors(include_url=False):
         kind = detail["type"]
-        if kind in _MESSAGES:
+        if is_pending(detail.get("input")):
+            # An Output where the rules need the value itself.
+            message = "comes from another resource here, but the rules compute with it: give a plain value"
+        elif kind in _MESSAGES:
             message = _MESSAGES[kind]
-        elif kind == "literal_error":
+        elif kind in ("literal_error", "enum"):
             message = f"must be {detail['ctx']['expected']}"
         elif kind in ("value_error", "assertion_error"):
             message = str(detail["ctx"]["error"])

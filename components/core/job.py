@@ -1,78 +1,84 @@
 """The batch/v1 Job spec of a run, and its pod (pure: a dict in the API's spelling).
 
 The containers are built in `containers`, what storage puts into the pod in `volumes`.
+The stack program, the `job` command and RunTemplate all build a run's Job here,
+from the run as `runs.resolve_run` resolved it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..conventions import MANAGED_BY, MANAGED_BY_LABEL, RUN_KEY, TEAM_KEY, TPU_VERSION_ANNOTATION
+from ..conventions import (
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    RUN_KEY,
+    TEAM_KEY,
+    TPU_VERSION_ANNOTATION,
+)
+from .config.run import JobTemplate, RunArgs
 from .containers import main_container, outputs_init_container, shm_volume
-from .model import Mount, OutputsRef, RunPlan, RunSpec
 from .names import DNS_LABEL_MAX, dns_label, label_value
 from .security import container_security_context, pod_security_context
-from .volumes import pod_storage
+from .volumes import OutputsRef, pod_storage
 
 
-def job_manifest(
-    spec: RunSpec,
-    data: Sequence[Mount],
-    outputs: Mount,
-    namespace: str,
-    service_account: str,
-    refs: Sequence[OutputsRef] = (),
-) -> dict[str, Any]:
-    """The Job that executes a run in `namespace` as `service_account` (unless the run names its own),
-    mounting `data` and `outputs`, and reading the outputs of the earlier runs `refs`."""
-    storage = pod_storage(data, outputs, spec.team, spec.name, refs, spec.node_selector)
-    ours = {MANAGED_BY_LABEL: MANAGED_BY, RUN_KEY: label_value(spec.name), TEAM_KEY: label_value(spec.team)}
+def k8s(model: Any) -> Any:
+    """A declared Kubernetes object as the API spells it, Kubernetes' own defaults left for the API server."""
+    return model.model_dump(by_alias=True, exclude_defaults=True, exclude_none=True)
+
+
+def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[OutputsRef] = ()) -> dict[str, Any]:
+    """The Job that executes run `name` (resolved) of `template`, mounting its data and outputs and reading
+    the outputs of the earlier runs `refs`."""
+    storage = pod_storage(run.data, run.outputs, template.team, name, refs, run.node_selector)
+    ours = {MANAGED_BY_LABEL: MANAGED_BY, RUN_KEY: label_value(name), TEAM_KEY: label_value(template.team)}
     # Ours last: they always win over the run's own.
-    labels = {**spec.labels, **ours}
-    annotations = {**spec.annotations, RUN_KEY: spec.name, TEAM_KEY: spec.team}
+    labels = {**run.labels, **ours}
+    annotations = {**run.annotations, RUN_KEY: name, TEAM_KEY: template.team}
     pod_annotations = dict(annotations)
-    if spec.tpu_resource in spec.resources.get("limits", {}):
-        pod_annotations[TPU_VERSION_ANNOTATION] = spec.tpu_tf_version
-    security = container_security_context(spec.security_context)
+    if template.settings.tpu_resource in run.resources.limits:
+        pod_annotations[TPU_VERSION_ANNOTATION] = template.settings.tpu_tf_version
+    security = container_security_context(k8s(run.security_context) if run.security_context else {})
 
     pod_spec: dict[str, Any] = {
         # Restarted in place up to maxRestarts times; never behind the user's back otherwise.
-        "restartPolicy": "OnFailure" if spec.max_restarts else "Never",
-        "serviceAccountName": spec.service_account or service_account,
+        "restartPolicy": "OnFailure" if run.max_restarts else "Never",
+        "serviceAccountName": run.service_account or template.service_account,
         # No API token in the pod unless the run asks for one.
-        "automountServiceAccountToken": spec.automount_service_account_token,
-        "securityContext": pod_security_context([*data, outputs]),
+        "automountServiceAccountToken": bool(run.automount_service_account_token),
+        "securityContext": pod_security_context(run.mounts),
     }
-    if spec.image_pull_secrets:
-        pod_spec["imagePullSecrets"] = [{"name": name} for name in spec.image_pull_secrets]
+    if run.image_pull_secrets:
+        pod_spec["imagePullSecrets"] = [{"name": secret} for secret in run.image_pull_secrets]
     if storage.node_selector:
         pod_spec["nodeSelector"] = storage.node_selector
-    if spec.tolerations:
-        pod_spec["tolerations"] = [dict(toleration) for toleration in spec.tolerations]
-    if spec.affinity:
-        pod_spec["affinity"] = dict(spec.affinity)
-    pod_spec["volumes"] = [*storage.volumes, shm_volume(spec)]
-    init = outputs_init_container(spec, storage, security)
+    if run.tolerations:
+        pod_spec["tolerations"] = [k8s(toleration) for toleration in run.tolerations]
+    if run.affinity:
+        pod_spec["affinity"] = k8s(run.affinity)
+    pod_spec["volumes"] = [*storage.volumes, shm_volume(run)]
+    init = outputs_init_container(run, template.settings, storage, security)
     if init is not None:
         pod_spec["initContainers"] = [init]
-    pod_spec["containers"] = [main_container(spec, storage, security)]
+    pod_spec["containers"] = [main_container(name, run, template, storage, security)]
 
     job_spec: dict[str, Any] = {
-        "backoffLimit": spec.max_restarts or 0,
-        "ttlSecondsAfterFinished": spec.ttl_seconds_after_finished,
+        "backoffLimit": run.max_restarts or 0,
+        "ttlSecondsAfterFinished": run.ttl_seconds_after_finished,
     }
-    if spec.active_deadline_seconds is not None:
-        job_spec["activeDeadlineSeconds"] = spec.active_deadline_seconds
+    if run.active_deadline_seconds is not None:
+        job_spec["activeDeadlineSeconds"] = run.active_deadline_seconds
     # The pod also carries what its mounts need of it (a workload identity label): over the run's own.
-    pod_labels = {**spec.labels, **spec.pod_labels, **ours}
+    pod_labels = {**run.labels, **run.pod_labels, **ours}
     job_spec["template"] = {"metadata": {"labels": pod_labels, "annotations": pod_annotations}, "spec": pod_spec}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         # A new Job, and a new execution, at every submission (`kubectl create`).
         "metadata": {
-            "generateName": generate_name(spec.name),
-            "namespace": namespace,
+            "generateName": generate_name(name),
+            "namespace": template.namespace,
             "labels": labels,
             "annotations": annotations,
         },
@@ -83,8 +89,3 @@ def job_manifest(
 def generate_name(run: str) -> str:
     """A Job's `metadata.generateName`: `<run>-`, leaving room in 63 characters for the 5 Kubernetes adds."""
     return dns_label(run, limit=DNS_LABEL_MAX - 6) + "-"
-
-
-def planned_job(run: RunPlan) -> dict[str, Any]:
-    """The Job of a planned run, in its team's namespace, as its team's ServiceAccount."""
-    return job_manifest(run.spec, run.data, run.outputs, run.team.namespace, run.team.service_account, run.refs)

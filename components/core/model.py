@@ -12,17 +12,14 @@ from typing import Any, Mapping, Optional
 
 from ..conventions import READ_ONLY, READ_WRITE
 from .config.catalog import BucketAddress, BucketEntry, Entry, Side
-from .config.pod import PodDefaults
-from .config.stack import (
-    DEFAULT_GPU_RESOURCE,
-    DEFAULT_INIT_IMAGE,
-    DEFAULT_TPU_RESOURCE,
-    DEFAULT_TPU_TF_VERSION,
-    StackConfig,
-    TeamBounds,
-)
+from .config.run import JobTemplate, RunArgs, RunDefaults, TeamBounds
+from .config.stack import StackConfig
+from .declare import Spelling
 from .errors import Problem
+from .job import job_manifest
 from .names import dns_label
+from .settings import RunBounds
+from .volumes import OutputsRef
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class TeamAccess:
     config_path: str = ""
     # Runs outside a restricted namespace may go beyond Pod Security baseline.
     allow_privileged: bool = False
-    run_defaults: PodDefaults = field(default_factory=PodDefaults)
+    run_defaults: RunDefaults = field(default_factory=RunDefaults)
     """The team's `runDefaults` (none for the implicit team: the stack's apply)."""
     bounds: TeamBounds = field(default_factory=TeamBounds)
     """Its quota and the service accounts, secrets and config maps its runs may name."""
@@ -56,6 +53,14 @@ class TeamAccess:
     def key_path(self, key: str) -> str:
         """Where one of the team's keys is written (the implicit team's sit at the top level)."""
         return f"{self.config_path}.{key}" if self.config_path else key
+
+    def run_bounds(self) -> RunBounds:
+        """What closes its runs' settings: its lists and quota, and its own ServiceAccount."""
+        return RunBounds(
+            self.bounds,
+            lambda name: self.key_path(TeamBounds.spelled(name, Spelling.CONFIG)),
+            self.service_account,
+        )
 
 
 def service_account_name(team: str) -> str:
@@ -78,146 +83,24 @@ class NamedEntry:
 
 
 @dataclass(frozen=True)
-class Mount:
-    """One storage entry as a run's pod uses it: a host path, a claim, or a bucket.
-
-    Exactly one of `host_path`, `claim_name` and `bucket` is set; volume kinds
-    have a `mount_path`. NFS entries are mounted through the claim this stack
-    makes for them, so a run sees them as claims.
-    """
-
-    side: Side
-    name: str
-    read_only: bool = False
-    mount_path: Optional[str] = None
-    host_path: Optional[str] = None
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    claim_name: Optional[str] = None
-    store: Optional[str] = None
-    bucket: Optional[str] = None
-    secret: Optional[str] = None
-    secret_key: Optional[str] = None
-    workload_identity: bool = False
-    """A bucket reached with the pod's own cloud identity: listed for polystores without a secret_key."""
-
-    @property
-    def path(self) -> str:
-        """What the run sees: the mountPath, or the bucket URL."""
-        return self.bucket if self.bucket is not None else self.mount_path  # type: ignore[return-value]
-
-    @property
-    def is_volume(self) -> bool:
-        return self.bucket is None
-
-
-MOUNT_KINDS = ("host_path", "claim_name", "bucket")
-
-
-def mount_kind_problem(given: set[str]) -> Optional[str]:
-    """What is wrong with a mount made of the `given` fields (None when nothing is)."""
-    kinds = [kind for kind in MOUNT_KINDS if kind in given]
-    if len(kinds) != 1:
-        return f"a mount needs exactly one of {', '.join(MOUNT_KINDS)}; it has {', '.join(kinds) or 'none'}"
-    if kinds != ["bucket"] and "mount_path" not in given:
-        return f"a {kinds[0]} mount needs a mount_path"
-    if kinds == ["bucket"] and "store" not in given:
-        return "a bucket mount needs its store (gcs, s3 or azure)"
-    return None
-
-
-DEFAULT_TTL_SECONDS = 7 * 24 * 3600
-"""A finished Job is kept a week, then garbage-collected with its pods."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """A run's own settings: everything of its Job but where it runs and what it mounts.
-
-    Values are plain data in the Kubernetes API's spelling (`resources`,
-    `security_context`, `tolerations`, `affinity`), so a Pulumi program can
-    hand them over as they are.
-    """
-
-    name: str
-    team: str
-    """The team's directory under the outputs base, and the team label (the namespace for the implicit team)."""
-    image: str
-    kind: str = "experiment"
-    """experiment or job: which of polyaxon-client's trackers the run uses."""
-    command: Optional[tuple[str, ...]] = None
-    args: Optional[tuple[str, ...]] = None
-    env: Mapping[str, str] = field(default_factory=dict)
-    resources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """{"requests": {...}, "limits": {...}}, quantities as strings."""
-    security_context: Mapping[str, Any] = field(default_factory=dict)
-    """Container securityContext fields replacing the hardened defaults."""
-    image_pull_policy: str = "Always"
-    automount_service_account_token: bool = False
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    """Node labels the run asks for (the host paths it mounts may pin more)."""
-    tolerations: tuple[Mapping[str, Any], ...] = ()
-    affinity: Optional[Mapping[str, Any]] = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    annotations: Mapping[str, str] = field(default_factory=dict)
-    service_account: Optional[str] = None
-    """A ServiceAccount to run as instead of the team's."""
-    image_pull_secrets: tuple[str, ...] = ()
-    secret_refs: tuple[str, ...] = ()
-    config_map_refs: tuple[str, ...] = ()
-    max_restarts: Optional[int] = None
-    ttl_seconds_after_finished: Optional[int] = DEFAULT_TTL_SECONDS
-    active_deadline_seconds: Optional[int] = None
-    shm_size: Optional[str] = None
-    """Size of /dev/shm; None: the memory limit."""
-    outputs_refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Earlier runs whose outputs this one reads: {"jobs": [...], "experiments": [...]}."""
-    params: Optional[Mapping[str, Any]] = None
-    log_level: str = "INFO"
-    pod_labels: Mapping[str, str] = field(default_factory=dict)
-    """Labels of the run's pod besides polyaxon-storage's own (which win), such as AKS workload identity's."""
-    # Set for every run of a template (RunTemplateArgs), not per run.
-    project: str = ""
-    """The Polyaxon project the run reports to: `<team>.<project>`."""
-    init_image: str = DEFAULT_INIT_IMAGE
-    gpu_resource: str = DEFAULT_GPU_RESOURCE
-    tpu_resource: str = DEFAULT_TPU_RESOURCE
-    tpu_tf_version: str = DEFAULT_TPU_TF_VERSION
-
-
-TEMPLATE_FIELDS = ("name", "team", "project", "init_image", "gpu_resource", "tpu_resource", "tpu_tf_version")
-"""RunSpec fields a RunTemplate sets for all its runs."""
-
-
-@dataclass(frozen=True)
-class OutputsRef:
-    """An earlier run whose outputs a run reads: its kind (jobs or experiments), name and outputs mount."""
-
-    kind: str
-    run: str
-    mount: Mount
-
-
-@dataclass(frozen=True)
 class RunPlan:
-    """One run, resolved: its settings, its team, and what it mounts."""
+    """One run, resolved: its settings and mounts (RunTemplate's args for it), its team, and the earlier
+    runs whose outputs it reads."""
 
-    spec: RunSpec
+    name: str
+    args: RunArgs
     team: TeamAccess
-    data: tuple[Mount, ...]
-    outputs: Mount
+    template: JobTemplate
+    """What its Job shares with its team's: namespace, ServiceAccount, project and the stack's Job settings."""
     refs: tuple[OutputsRef, ...] = ()
     refs_path: str = ""
     """Where the outputs refs are written, for messages."""
     warnings: tuple[Problem, ...] = ()
     """What its Polyaxon file says that is not done."""
 
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def mounts(self) -> tuple[Mount, ...]:
-        return (*self.data, self.outputs)
+    def job(self) -> dict[str, Any]:
+        """Its Job, as the `job` command prints it (the stack's RunTemplates build it from the same args)."""
+        return job_manifest(self.name, self.args, self.template, self.refs)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
+from .config.components import TeamNamespaceArgs
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
-from .resources import is_extended
+from .resources import ResourceLayer, is_extended, layer_problems
 from .settings import Layer, default_resources
 from .volumes import volume_name
 
@@ -161,5 +162,37 @@ def _namespace_path(config: StackConfig, team: TeamAccess) -> str:
 
 def _adopts(config: StackConfig, team: TeamAccess) -> bool:
     if config.teams is None:
-        return config.existingNamespace
-    return config.teams[team.name].existingNamespace
+        return config.existing_namespace
+    return config.teams[team.name].existing_namespace
+
+
+def team_namespace_problems(args: TeamNamespaceArgs) -> tuple[None, list[Problem]]:
+    """What a TeamNamespace's args say that the cluster or the rules would refuse."""
+    problems = [
+        Problem(f"teams[{index}]", f"{team!r} is listed more than once")
+        for index, team in enumerate(args.teams)
+        if args.teams.index(team) != index
+    ]
+    if args.namespace == "default" and not args.existing:
+        problems.append(
+            Problem(
+                "namespace",
+                "default is a namespace the cluster has already: set existing: true to adopt it, or give the runs "
+                "a namespace of their own",
+            )
+        )
+    teams = ", ".join(args.teams) or "none"
+    problems.extend(
+        Problem(f"service_account_annotations.{team}", f"{team!r} is none of the teams ({teams})")
+        for team in args.service_account_annotations
+        if team not in args.teams
+    )
+    problems.extend(
+        Problem(f"credentials.{name}.team", f"{secret.team!r} is none of the teams ({teams})")
+        for name, secret in args.credentials.items()
+        if secret.team not in args.teams
+    )
+    defaults = args.container_defaults
+    if defaults is not None:
+        problems.extend(layer_problems(ResourceLayer("container_defaults", defaults.requests, defaults.limits)))
+    return None, problems

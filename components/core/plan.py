@@ -6,26 +6,30 @@ Pulumi program registers anything.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from ..conventions import is_reserved_env_name
-from .checks import pod_security_problems, secret_ref_problems, stack_warnings
+from .checks import secret_ref_problems, stack_warnings
 from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
-from .config.catalog import catalog_problems
+from .config.catalog import catalog_problems, entry_path
 from .config.fields import identifier
 from .config.request import storage_request
-from .config.stack import ParsedStack, Run, StackConfig
+from .config.run import JobTemplate, MountArgs, RunArgs
+from .config.stack import ParsedStack, Run, StackConfig, stack_resources
+from .declare import Spelling, parse
+from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
-from .model import OutputsRef, RunPlan, RunSpec, StackPlan, TeamAccess
+from .model import NamespacePlan, RunPlan, StackPlan, TeamAccess
 from .namespaces import plan_namespaces
+from .pending import PENDING
 from .refs import REF_KINDS, ref_problem
 from .resolve import NfsClaims, resolve_storage
-from .resources import layer_problems
-from .settings import Layer, combined_settings, default_layers, file_layer, run_layer
+from .resources import ResourceLayer, layer_problems
+from .runs import RunContext, RunPlace, resolve_run
+from .settings import Layer, model_layer
 from .teams import run_team, team_access
-from .volumes import pin_sources, union_selector
+from .volumes import OutputsRef, union_selector
 
 if TYPE_CHECKING:
     from .config.polyaxonfile import PolyaxonFile
@@ -34,6 +38,60 @@ if TYPE_CHECKING:
 RESOLUTION_KEYS = frozenset({"persistence", "teams", "namespace", "existingNamespace"})
 Overrides = Mapping[str, tuple[Any, str]]
 """Param name -> (value, where it was given)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the runs of a stack are planned against: its teams, namespaces and clouds, planned once."""
+
+    config: StackConfig
+    teams: dict[Optional[str], TeamAccess]
+    namespaces: dict[str, NamespacePlan]
+    defaults: dict[str, list[Layer]]
+    """Each team's default layers (its runDefaults, then the stack's), by team name."""
+    clouds: RunCloudAccess
+    base_dir: Path
+    """Where relative `polyaxonfile` paths start: the project directory, which they may not leave."""
+    project: str
+    """The Pulumi project: the Polyaxon project runs report to."""
+
+    def claims(self, namespace: str) -> NfsClaims:
+        found = self.namespaces.get(namespace)
+        return found.claim_names() if found else {}
+
+
+def _stage(
+    config: StackConfig, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
+) -> tuple[Stage, tuple[NamespacePlan, ...], Any]:
+    """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
+    problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
+    teams = team_access(config, problems)
+    defaults = {team.name: default_layers(config, team) for team in teams.values()}
+    # Each default layer's own resources, checked once (the stack's is every team's).
+    layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
+    problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
+    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    stage = Stage(
+        config,
+        teams,
+        {namespace.name: namespace for namespace in namespaces},
+        defaults,
+        run_cloud_access(clouds),
+        base_dir,
+        project,
+    )
+    return stage, namespaces, clouds
+
+
+def default_layers(config: StackConfig, team: Optional[TeamAccess]) -> list[Layer]:
+    """The defaults a team's runs get, most specific first: its runDefaults, then the stack's."""
+    resources, resources_path = stack_resources(config)
+    stack = model_layer(config.run_defaults, "runDefaults", Spelling.CONFIG, resources, resources_path)
+    if team is None or not team.config_path:
+        return [stack]
+    return [model_layer(team.run_defaults, team.key_path("runDefaults"), Spelling.CONFIG), stack]
 
 
 def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Mapping[str, str] = {}) -> StackPlan:
@@ -46,34 +104,16 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    teams, defaults = _check_catalog_and_teams(config, problems)
-    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems)
-    problems.extend(secret_ref_problems(config, teams.values(), clouds))
-    access = run_cloud_access(clouds)
+    stage, namespaces, clouds = _stage(config, base_dir, project, providers, problems)
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
-    claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
     planned = {}
     for name, run in sorted(config.runs.items()):
         try:
-            planned[name] = plan_run(
-                config,
-                teams,
-                claims,
-                defaults,
-                name,
-                run,
-                f"runs.{name}",
-                base_dir,
-                project,
-                resolve=resolve,
-                clouds=access,
-            )
+            planned[name] = plan_run(stage, name, run, f"runs.{name}", resolve=resolve)
         except ConfigError as error:
             problems.extend(error.problems)
     runs = [_with_refs(run, planned, set(config.runs) - set(planned), problems) for run in planned.values()]
-    problems.extend(pod_security_problems(namespaces, runs))
     if problems:
         # A default shared by many runs is reported once.
         raise ConfigError(dict.fromkeys(problems))
@@ -84,7 +124,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     )
     return StackPlan(
         config=config,
-        teams=tuple(teams.values()),
+        teams=tuple(stage.teams.values()),
         namespaces=namespaces,
         runs=tuple(runs),
         warnings=warnings,
@@ -108,90 +148,53 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    teams, defaults = _check_catalog_and_teams(config, problems)
-    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems)
-    problems.extend(secret_ref_problems(config, teams.values(), clouds))
-    access = run_cloud_access(clouds)
+    stage, _, _ = _stage(config, base_dir, project, providers, problems)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile
 
-    run = Run.model_validate({"team": team})
+    run, _ = parse(Run, {"team": team}, Spelling.CONFIG)
     polyaxonfile = load_polyaxonfile(path, overrides)
     name = name or polyaxonfile.name or path.stem
     try:
         identifier(name)
     except ValueError as error:
         raise ConfigError([Problem(f"{path}:", f"names no usable run: {error}")]) from None
-    claims = {namespace.name: namespace.claim_names() for namespace in namespaces}
-    plan = plan_run(config, teams, claims, defaults, name, run, name, base_dir, project, polyaxonfile, clouds=access)
-    read = {ref for names in plan.spec.outputs_refs.values() for ref in names if ref in config.runs and ref != name}
+    plan = plan_run(stage, name, run, name, polyaxonfile)
+    read = {ref for _, names in outputs_refs(plan.args) for ref in names if ref in config.runs and ref != name}
     planned = {}
     for other in sorted(read):
         try:
-            planned[other] = plan_run(
-                config,
-                teams,
-                claims,
-                defaults,
-                other,
-                config.runs[other],
-                f"runs.{other}",
-                base_dir,
-                project,
-                clouds=access,
-            )
+            planned[other] = plan_run(stage, other, config.runs[other], f"runs.{other}")
         except ConfigError as error:
             problems.extend(error.problems)
     plan = _with_refs(plan, {**planned, name: plan}, read - set(planned), problems)
-    problems.extend(pod_security_problems(namespaces, [plan]))
     if problems:
         raise ConfigError(dict.fromkeys(problems))
     return plan
 
 
-def _check_catalog_and_teams(
-    config: StackConfig, problems: list[Problem]
-) -> tuple[dict[Optional[str], TeamAccess], dict[str, list[Layer]]]:
-    """Each team's access, and the defaults of its runs (by team name), made once rather than for every
-    run; the catalog's, the grants' and the defaults' problems are appended."""
-    problems.extend(catalog_problems(config.persistence, tuple(config.allowedWritableHostPaths)))
-    teams = team_access(config, problems)
-    defaults = {team.name: default_layers(config, team) for team in teams.values()}
-    # Each default layer's own resources, checked once (the stack's is every team's).
-    layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
-    problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
-    return teams, defaults
-
-
 def plan_run(
-    config: StackConfig,
-    teams: dict[Optional[str], TeamAccess],
-    claims: dict[str, NfsClaims],
-    defaults: Mapping[str, Sequence[Layer]],
+    stage: Stage,
     name: str,
     run: Run,
     path: str,
-    base_dir: Path,
-    project: str,
     polyaxonfile: Optional[PolyaxonFile] = None,
     resolve: bool = True,
-    clouds: RunCloudAccess = RunCloudAccess(),
 ) -> RunPlan:
-    """Resolve one run (inline request or Polyaxon file) against the stack; raises ConfigError.
+    """Resolve one run (inline request or Polyaxon file) on the stage; raises ConfigError.
 
-    `claims`: the NFS claims of each namespace; `defaults`: each team's default
-    layers (`settings.default_layers`), by team name. `polyaxonfile`: the run's file,
-    already loaded (the `job` command); otherwise the run's `polyaxonfile`, if
-    any, is read from `base_dir`, rendered with the run's `params`. Without
-    `resolve`, only what the run holds on its own is checked, and it always
-    raises. The outputs of earlier runs it reads are resolved by the caller.
-    `clouds`: how each team reaches the buckets whose credentials the stack manages.
+    `polyaxonfile`: the run's file, already loaded (the `job` command); otherwise
+    the run's `polyaxonfile`, if any, is read from the stage's `base_dir`, rendered
+    with the run's `params`. Without `resolve`, only what the run holds on its own
+    is checked, and it always raises. The outputs of earlier runs it reads are
+    resolved by the caller.
     """
+    config = stage.config
     problems: list[Problem] = []
-    team = run_team(teams, run.team, f"{path}.team", problems) if resolve else None
+    team = run_team(stage.teams, run.team, f"{path}.team", problems) if resolve else None
     request = None
+    unknown: Optional[Layer] = None
     try:
         request = storage_request(run, path)
         if run.polyaxonfile is not None:
@@ -203,25 +206,24 @@ def plan_run(
                     [Problem(path, "gives a storage request and a polyaxonfile; keep the request in one place")]
                 )
             overrides = {key: (value, child(child(path, "params"), key)) for key, value in (run.params or {}).items()}
-            file_path = _inside(base_dir, run.polyaxonfile, child(path, "polyaxonfile"))
+            file_path = _inside(stage.base_dir, run.polyaxonfile, child(path, "polyaxonfile"))
             polyaxonfile = load_polyaxonfile(file_path, overrides)
         if polyaxonfile is not None:
             request = polyaxonfile.request
     except ConfigError as error:
         problems.extend(error.problems)
         request = None
-    image = run.image or (polyaxonfile.image if polyaxonfile else None)
-    # A Polyaxon file that failed to load may still have named the image.
-    if image is None and not (run.polyaxonfile and request is None):
-        problems.append(Problem(f"{path}.image", "required: the container image the run executes"))
-    problems.extend(
-        Problem(f"{path}.env.{variable}", "is set by polyaxon-storage for every run; choose another name")
-        for variable in run.env
-        if is_reserved_env_name(variable)
-    )
+        if run.polyaxonfile is not None:
+            # What a file that failed to load would give is not known: its image, for one.
+            unknown = Layer({"image": PENDING}, {"image": child(path, "polyaxonfile")}, ResourceLayer(path, {}, {}))
     if polyaxonfile is not None and run.kind is not None and run.kind != polyaxonfile.kind:
         problems.append(Problem(child(path, "kind"), f"is {run.kind}, but its Polyaxon file is a {polyaxonfile.kind}"))
-
+    own = [model_layer(run, path, Spelling.CONFIG)]
+    if polyaxonfile is not None:
+        # The run's params were rendered into its file: the file's params are the run's.
+        own = [own[0].without("params"), polyaxonfile.settings.layer(config.gpu_resource, config.tpu_resource)]
+    elif unknown is not None:
+        own.append(unknown)
     mounts = None
     if resolve and team is not None and request is not None:
         try:
@@ -231,76 +233,43 @@ def plan_run(
                 name,
                 request,
                 path,
-                claims.get(team.namespace, {}),
-                clouds.credentials.get(team.name, {}),
+                stage.claims(team.namespace),
+                stage.clouds.credentials.get(team.name, {}),
             )
         except ConfigError as error:
             problems.extend(error.problems)
-    own = [run_layer(run, path)]
-    if polyaxonfile is not None:
-        own.append(file_layer(polyaxonfile.settings, config.gpuResource, config.tpuResource))
     # A run whose team is unknown is still held to the stack's defaults.
-    run_defaults = defaults[team.name] if team else default_layers(config, None)
-    settings = combined_settings(own, run_defaults, team, [*mounts[0], mounts[1]] if mounts else [], problems)
-    if problems or mounts is None or team is None or image is None:
-        raise ConfigError(problems)
-    outputs_refs = run.outputsRefs or (polyaxonfile.settings.values.get("outputsRefs") if polyaxonfile else None)
-    spec = RunSpec(
-        name=name,
-        team=team.name,
-        image=image,
-        kind=run.kind or (polyaxonfile.kind if polyaxonfile else "experiment"),
-        command=_tuple(run.command or (polyaxonfile.command if polyaxonfile else None)),
-        args=_tuple(run.args),
-        env=dict(run.env),
-        resources=settings.resources,
-        security_context=run.securityContext.model_dump(exclude_none=True) if run.securityContext else {},
-        image_pull_policy=run.imagePullPolicy,
-        automount_service_account_token=run.automountServiceAccountToken,
-        node_selector=settings.node_selector,
-        tolerations=settings.tolerations,
-        affinity=settings.affinity,
-        labels=settings.labels,
-        annotations=settings.annotations,
-        service_account=settings.service_account,
-        image_pull_secrets=settings.image_pull_secrets,
-        secret_refs=settings.secret_refs,
-        config_map_refs=settings.config_map_refs,
-        max_restarts=settings.max_restarts,
-        ttl_seconds_after_finished=settings.ttl_seconds_after_finished,
-        active_deadline_seconds=settings.active_deadline_seconds,
-        shm_size=settings.shm_size,
-        outputs_refs={
-            key: tuple(getattr(outputs_refs, key)) for key in REF_KINDS if outputs_refs and getattr(outputs_refs, key)
-        },
-        params=polyaxonfile.params if polyaxonfile else run.params,
-        log_level=run.logLevel or (polyaxonfile.log_level if polyaxonfile else None) or "INFO",
-        project=project,
-        init_image=config.initImage,
-        gpu_resource=config.gpuResource,
-        tpu_resource=config.tpuResource,
-        tpu_tf_version=config.tpuTfVersion,
-        pod_labels=dict(clouds.pod_labels.get(team.name, {})),
+    defaults = stage.defaults[team.name] if team else default_layers(config, None)
+    data, outputs = mounts or ([], None)
+    namespace = stage.namespaces.get(team.namespace) if team else None
+    context = RunContext(
+        bounds=team.run_bounds() if team else None,
+        namespace=team.namespace if team else PENDING,
+        pod_security=namespace.pod_security if namespace else PodSecurityLevel.RESTRICTED.value,
+        allow_privileged=bool(team and team.allow_privileged),
+        privileged_key=team.key_path("allowPrivileged") if team else "allowPrivileged",
+        writable_host_paths=tuple(config.allowed_writable_host_paths),
+        pod_labels=stage.clouds.pod_labels.get(team.name, {}) if team else {},
+        check_mounts=False,  # the catalog's entries are held to the mount rules already
     )
+    place = RunPlace(
+        path,
+        Spelling.CONFIG,
+        [entry_path("data", mount.name) for mount in data],
+        entry_path("outputs", outputs.name) if outputs else path,
+    )
+    resolved = resolve_run(own, defaults, data, outputs, context, place, problems)
+    if problems or resolved is None or team is None or mounts is None:
+        raise ConfigError(problems)
     refs_path = (
         child(path, "outputsRefs")
-        if run.outputsRefs
-        else polyaxonfile.settings.paths.get("outputsRefs", "")
+        if run.outputs_refs
+        else polyaxonfile.settings.paths.get("outputs_refs", "")
         if polyaxonfile
         else ""
     )
-    return RunPlan(
-        spec=spec,
-        team=team,
-        data=mounts[0],
-        outputs=mounts[1],
-        refs_path=refs_path,
-        warnings=_file_warnings(polyaxonfile, name),
-    )
-
-
-def _tuple(values: Optional[list[str]]) -> Optional[tuple[str, ...]]:
-    return None if values is None else tuple(values)
+    template = JobTemplate(team.name, stage.project, team.namespace, team.service_account, config)
+    return RunPlan(name, resolved, team, template, refs_path=refs_path, warnings=_file_warnings(polyaxonfile, name))
 
 
 def _file_warnings(polyaxonfile: Optional[PolyaxonFile], name: str) -> tuple[Problem, ...]:
@@ -312,13 +281,25 @@ def _file_warnings(polyaxonfile: Optional[PolyaxonFile], name: str) -> tuple[Pro
     return (*polyaxonfile.warnings, *renamed)
 
 
+def outputs_refs(run: RunArgs) -> list[tuple[str, list[str]]]:
+    """The earlier runs a run reads, by kind key (`jobs`, `experiments`), the kinds it lists only."""
+    refs = run.outputs_refs
+    return [(key, names) for key in REF_KINDS if refs is not None and (names := getattr(refs, key))]
+
+
+def _pin(side: str, mount: MountArgs) -> tuple[str, Mapping[str, str]]:
+    return entry_path(side, mount.name, "nodeSelector"), mount.node_selector  # type: ignore[arg-type]
+
+
 def _with_refs(run: RunPlan, planned: Mapping[str, RunPlan], unplanned: set[str], problems: list[Problem]) -> RunPlan:
     """`run` with the outputs of the earlier runs it reads: runs of its team, each of the kind it is listed as."""
-    if not run.spec.outputs_refs:
+    if not outputs_refs(run.args):
         return run
-    kinds = {name: other.spec.kind for name, other in planned.items() if other.team.name == run.team.name}
+    kinds = {
+        name: other.args.kind or RunKind.EXPERIMENT.value for name, other in planned.items() if other.team.name == run.team.name
+    }
     refs = []
-    for key, names in run.spec.outputs_refs.items():
+    for key, names in outputs_refs(run.args):
         for index, name in enumerate(names):
             where = f"{child(run.refs_path, key)}[{index}]"
             other = planned.get(name)
@@ -333,11 +314,10 @@ def _with_refs(run: RunPlan, planned: Mapping[str, RunPlan], unplanned: set[str]
             if problem:
                 problems.append(Problem(where, problem))
             else:
-                refs.append(OutputsRef(key, name, planned[name].outputs))
-    ref_pins = pin_sources([ref.mount for ref in refs])
-    _, conflicts = union_selector(
-        [("the run's nodeSelector", run.spec.node_selector), *pin_sources(run.mounts), *ref_pins]
-    )
+                refs.append(OutputsRef(key, name, planned[name].args.outputs))
+    ref_pins = [_pin("outputs", ref.mount) for ref in refs]
+    own_pins = [*(_pin("data", mount) for mount in run.args.data), _pin("outputs", run.args.outputs)]
+    _, conflicts = union_selector([("the run's nodeSelector", run.args.node_selector), *own_pins, *ref_pins])
     problems.extend(
         Problem(run.refs_path, f"reads outputs this run's pod cannot mount: {conflict.describe()}")
         for conflict in conflicts

@@ -6,14 +6,24 @@ Pure functions over the config models. What those mounts put into the pod is
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional
 
-from .config.catalog import BucketEntry, Entry, ExistingClaimEntry, HostPathEntry, NfsEntry, Persistence, Side, entry_path
+from .config.catalog import (
+    BucketEntry,
+    Entry,
+    ExistingClaimEntry,
+    HostPathEntry,
+    NfsEntry,
+    Persistence,
+    Side,
+    entry_path,
+)
 from .config.request import StorageRequest
+from .config.run import MountArgs
+from .enums import OutputsSelection
 from .errors import ConfigError, Problem, child
-from .model import BucketCredentials, Mount, NamedEntry, TeamAccess
+from .model import BucketCredentials, NamedEntry, TeamAccess
 from .names import digest
-from .volumes import pin_sources, union_selector
 
 NfsClaims = Mapping[tuple[str, str], str]
 """The claim the stack makes for each NFS entry in a namespace, by (side, entry)."""
@@ -21,30 +31,30 @@ ManagedCredentials = Mapping[tuple[str, str], BucketCredentials]
 """How a team reaches each bucket entry whose credentials the stack manages, by (side, entry)."""
 
 
-def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredentials = {}) -> Mount:
+def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredentials = {}) -> MountArgs:
     """How a run mounts a catalog entry (NFS entries: through the claim of the run's namespace; managed
-    buckets: through the team's Secret, or its workload identity)."""
+    buckets: through the team's Secret, or its workload identity). Built from a checked catalog: not checked again."""
     entry = item.entry
-    common = {"side": item.side, "name": item.name, "read_only": entry.read_only}
+    common = {"name": item.name, "read_only": entry.read_only}
     if isinstance(entry, HostPathEntry):
-        return Mount(
-            **common, mount_path=entry.mount_path, host_path=entry.host_path, node_selector=dict(entry.node_selector)
-        )
-    if isinstance(entry, ExistingClaimEntry):
-        return Mount(**common, mount_path=entry.mount_path, claim_name=entry.existing_claim)
-    if isinstance(entry, NfsEntry):
+        mount = {**common, "mount_path": entry.mount_path, "host_path": entry.host_path, "node_selector": dict(entry.node_selector)}
+    elif isinstance(entry, ExistingClaimEntry):
+        mount = {**common, "mount_path": entry.mount_path, "claim_name": entry.existing_claim}
+    elif isinstance(entry, NfsEntry):
         # Mounted through its claim: allowed under the restricted Pod Security level (an inline nfs: volume is not).
-        return Mount(**common, mount_path=entry.mount_path, claim_name=nfs_claims[item.side, item.name])
-    assert isinstance(entry, BucketEntry)
-    reached = managed.get((item.side, item.name), BucketCredentials(entry.secret, entry.secret_key))
-    return Mount(
-        **common,
-        store=entry.store,
-        bucket=entry.bucket,
-        secret=reached.secret,
-        secret_key=reached.secret_key,
-        workload_identity=entry.managed and reached.workload_identity,
-    )
+        mount = {**common, "mount_path": entry.mount_path, "claim_name": nfs_claims[item.side, item.name]}
+    else:
+        assert isinstance(entry, BucketEntry)
+        reached = managed.get((item.side, item.name), BucketCredentials(entry.secret, entry.secret_key))
+        mount = {
+            **common,
+            "store": entry.store,
+            "bucket": entry.bucket,
+            "secret": reached.secret,
+            "secret_key": reached.secret_key,
+            "workload_identity": entry.managed and reached.workload_identity,
+        }
+    return MountArgs.model_construct(**mount)
 
 
 def resolve_storage(
@@ -55,16 +65,14 @@ def resolve_storage(
     run_path: str,
     nfs_claims: NfsClaims,
     managed: ManagedCredentials = {},
-) -> tuple[tuple[Mount, ...], Mount]:
+) -> tuple[list[MountArgs], MountArgs]:
     """The data mounts and the outputs mount of a run; raises ConfigError with every problem found."""
     problems: list[Problem] = []
     data = _pick_data(persistence, team, request, problems)
     outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems)
-    mounts = [mount_of(item, nfs_claims, managed) for item in ([*data, outputs] if outputs else data)]
-    problems.extend(_node_selector_problems(mounts, run_path))
     if problems or outputs is None:
         raise ConfigError(problems)
-    return tuple(mounts[:-1]), mounts[-1]
+    return [mount_of(item, nfs_claims, managed) for item in data], mount_of(outputs, nfs_claims, managed)
 
 
 def _available(team: TeamAccess, side: Side) -> str:
@@ -168,15 +176,10 @@ def default_outputs_candidates(persistence: Persistence, team: TeamAccess) -> li
     entries = persistence.side("outputs")
     writable = _writable(entries, team)
     marked = [name for name in writable if entries[name].default]
-    if marked or persistence.outputs_selection == "first":
+    if marked or persistence.outputs_selection == OutputsSelection.FIRST:
         return (marked or writable)[:1]
     return writable
 
 
 def _writable(entries: dict[str, Entry], team: TeamAccess) -> list[str]:
     return [name for name in team.outputs if not entries[name].read_only]
-
-
-def _node_selector_problems(mounts: Sequence[Mount], run_path: str) -> list[Problem]:
-    _, conflicts = union_selector(pin_sources(mounts))
-    return [Problem(run_path, f"mounts entries that disagree: {conflict.describe()}") for conflict in conflicts]

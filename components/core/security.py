@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal, Mapping, Sequence
 
 from ..conventions import POD_SECURITY_LABEL_PREFIX
-from .model import Mount
+from .config.run import MountArgs
 
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 POD_SECURITY_LEVELS: tuple[PodSecurityLevel, ...] = ("restricted", "baseline", "privileged")
@@ -59,12 +59,12 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def writes_host_path(mounts: Sequence[Mount]) -> bool:
+def writes_host_path(mounts: Sequence[MountArgs]) -> bool:
     """Whether the run writes to a host path: kubelet creates those owned by root."""
     return any(mount.host_path is not None and not mount.read_only for mount in mounts)
 
 
-def pod_security_context(mounts: Sequence[Mount]) -> dict[str, Any]:
+def pod_security_context(mounts: Sequence[MountArgs]) -> dict[str, Any]:
     """Non-root identity for the pod, unless the run must write to a root-owned host path."""
     return dict(POD_SECURITY_CONTEXT if writes_host_path(mounts) else NON_ROOT_POD_SECURITY_CONTEXT)
 

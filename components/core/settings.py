@@ -1,175 +1,133 @@
-"""A run's pod settings from every place that gives them (run-spec.md §2-6, §10).
+"""A run's settings from every place that gives them (run-spec.md §2-6, §10).
 
-Layers, most specific first: the stack run, its Polyaxon file, its team's
-`runDefaults`, the stack's `runDefaults`; then built-in defaults. Each rule
-says how a setting combines across them: node selectors and tolerations are
-unions, labels merge, affinity and single values come from the most specific
-layer that gives them. The team's allow-lists close what a run may name.
+Layers, most specific first: the run's own (a stack run, then its Polyaxon
+file; or a RunTemplate's run), then its defaults (its team's `runDefaults`, the
+stack's; or a RunTemplate's `defaults`), then built-in defaults. How each
+setting combines is declared on its field (`Setting`, in config/run.py):
+unions, merges, the most specific value, node selectors whose labels may not
+disagree, resources held to the API server's rules, and lists closed by the
+team's allow-list of the same name. This module applies those declarations;
+it names no setting but the ones whose rule needs more than the declaration.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_key
-from .config.pod import PodDefaults, Resources
-from .config.stack import Run, StackConfig, stack_resources
+from .config.pod import Resources
+from .config.run import DEFAULT_TTL_SECONDS, RunArgs, TeamBounds
 from .containers import INIT_RESOURCES
+from .declare import Combine, Model, Setting, Spelling, settings_of
 from .errors import Problem, child
-from .model import DEFAULT_TTL_SECONDS, Mount, TeamAccess
+from .pending import is_pending
 from .resources import (
     BUILT_IN_RESOURCES,
     ResourceLayer,
     effective_resources,
     overlay,
     parse_quantity,
-    polyaxon_quantity,
     quota_resource,
 )
-from .volumes import pin_sources, union_selector
+from .volumes import union_selector
 
-if TYPE_CHECKING:
-    from .config.polyaxonfile import FileSettings, PolyaxonResources
-
-# Settings a layer may give, by the stack run's key.
-UNIONS = ("tolerations", "imagePullSecrets", "secretRefs", "configMapRefs")
-MERGED = ("labels", "annotations")
-FIRST_GIVEN = (
-    "affinity",
-    "serviceAccountName",
-    "maxRestarts",
-    "ttlSecondsAfterFinished",
-    "activeDeadlineSeconds",
-    "shmSize",
-)
-KEYS = ("nodeSelector", *UNIONS, *MERGED, *FIRST_GIVEN)
+RUN_SETTINGS: Mapping[str, Setting] = settings_of(RunArgs)
+"""Every run setting, by field name, with how it combines."""
 
 
 @dataclass(frozen=True)
 class Layer:
-    """One place that gives settings: stack-run keys to values, where each is written, and its resources."""
+    """One place that gives settings: field names to values, where each is written, and its resources."""
 
     values: Mapping[str, Any]
     paths: Mapping[str, str]
     resources: ResourceLayer
 
+    def without(self, name: str) -> Layer:
+        """The layer with one setting left out."""
+        return Layer(
+            {key: value for key, value in self.values.items() if key != name},
+            {key: path for key, path in self.paths.items() if key != name},
+            self.resources,
+        )
 
-def run_layer(run: Run, path: str) -> Layer:
-    """What a stack run gives itself."""
-    return _model_layer(run, path, child(path, "resources"))
 
-
-def defaults_layer(
-    defaults: PodDefaults, path: str, resources: Optional[Resources] = None, resources_path: str = ""
+def model_layer(
+    model: Model, path: str, spelling: Spelling, resources: Optional[Resources] = None, resources_path: str = ""
 ) -> Layer:
-    """A `runDefaults` block (its resources may be given under another key: `defaultResources`)."""
-    return _model_layer(defaults, path, resources_path or child(path, "resources"), resources)
-
-
-def _model_layer(model: Any, path: str, resources_path: str, resources: Optional[Resources] = None) -> Layer:
-    values = {key: getattr(model, key) for key in KEYS if key in type(model).model_fields}
-    given = {key: value for key, value in values.items() if value not in (None, [], {})}
-    resources = resources or model.resources or Resources()
+    """What a run, or a `runDefaults` block, gives: each setting it declares and sets (its resources may be
+    given under another key: `defaultResources`)."""
+    kind = type(model)
+    given = {}
+    for name in RUN_SETTINGS:
+        if name != "resources" and name in kind.model_fields:
+            value = getattr(model, name)
+            if value not in (None, [], {}):
+                given[name] = value
+    resources = resources or getattr(model, "resources", None) or Resources()
     return Layer(
         given,
-        {key: child(path, key) for key in given},
-        ResourceLayer(resources_path, resources.requests, resources.limits),
+        {name: child(path, kind.spelled(name, spelling)) for name in given},
+        ResourceLayer(
+            resources_path or child(path, kind.spelled("resources", spelling)), resources.requests, resources.limits
+        ),
     )
 
 
-def file_layer(settings: FileSettings, gpu_resource: str, tpu_resource: str) -> Layer:
-    """What a Polyaxon file gives its run, its resources in Kubernetes' spelling."""
-    return Layer(
-        settings.values,
-        settings.paths,
-        file_resources(settings.resources, settings.resources_path, gpu_resource, tpu_resource),
-    )
-
-
-def file_resources(
-    resources: Optional[PolyaxonResources], path: str, gpu_resource: str, tpu_resource: str
-) -> ResourceLayer:
-    """Polyaxon's `resources` (cpu cores, memory MiB, gpu, tpu) as requests and limits, each at its file path."""
-    names = {"cpu": "cpu", "memory": "memory", "gpu": gpu_resource, "tpu": tpu_resource}
-    sides: dict[str, dict[str, str]] = {"requests": {}, "limits": {}}
-    paths = {}
-    for kind, name in names.items():
-        amounts = getattr(resources, kind) if resources else None
-        for side in sides:
-            amount = getattr(amounts, side) if amounts else None
-            if amount is not None:
-                sides[side][name] = polyaxon_quantity(kind, amount)
-                paths[side, name] = child(child(path, kind), side)
-    return ResourceLayer(path, sides["requests"], sides["limits"], paths)
+BUILT_IN = Layer(
+    {"ttl_seconds_after_finished": DEFAULT_TTL_SECONDS},
+    {"ttl_seconds_after_finished": BUILT_IN_RESOURCES.path},
+    BUILT_IN_RESOURCES,
+)
+"""The last layer: what a run gets when nothing else gives it."""
 
 
 @dataclass(frozen=True)
-class Settings:
-    """A run's settings, combined: RunSpec's fields of the same meaning."""
+class RunBounds:
+    """What closes a run's settings: its team's allow-lists and quota, where they are written, and the
+    ServiceAccount its runs use anyway."""
 
-    resources: dict[str, dict[str, str]]
-    node_selector: dict[str, str]
-    tolerations: tuple[dict[str, Any], ...]
-    affinity: Optional[dict[str, Any]]
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    service_account: Optional[str]
-    image_pull_secrets: tuple[str, ...]
-    secret_refs: tuple[str, ...]
-    config_map_refs: tuple[str, ...]
-    max_restarts: Optional[int]
-    ttl_seconds_after_finished: int
-    active_deadline_seconds: Optional[int]
-    shm_size: Optional[str]
+    lists: TeamBounds = field(default_factory=TeamBounds)
+    where: Callable[[str], str] = lambda name: name
+    """Where one of the team's lists (a TeamBounds field) is written."""
+    own_service_account: Any = None
+    """The team's own ServiceAccount (naming it is no request); PENDING while unknown."""
 
 
-def default_layers(config: StackConfig, team: Optional[TeamAccess]) -> list[Layer]:
-    """The defaults a team's runs get, most specific first: its runDefaults, then the stack's."""
-    resources, resources_path = stack_resources(config)
-    stack = defaults_layer(config.runDefaults, "runDefaults", resources, resources_path)
-    if team is None or not team.config_path:
-        return [stack]
-    return [defaults_layer(team.run_defaults, team.key_path("runDefaults")), stack]
-
-
-def combined_settings(
+def combined(
     own: Sequence[Layer],
     defaults: Sequence[Layer],
-    team: Optional[TeamAccess],
-    mounts: Sequence[Mount],
+    bounds: Optional[RunBounds],
+    pins: Sequence[tuple[str, Mapping[str, str]]],
     problems: list[Problem],
-) -> Settings:
-    """The settings of a run from its `own` layers (stack run, Polyaxon file) and its `defaults` (team, stack),
-    most specific first; `mounts` pin node labels too. Problems are appended; without a `team`, what it
-    allows is not checked."""
-    layers = [*own, *defaults]
+) -> dict[str, Any]:
+    """The settings of a run (field -> value) from its `own` layers and its `defaults`, most specific first;
+    `pins` are the node labels its mounts pin, by where each is written. Problems are appended; without
+    `bounds`, what a team allows is not checked."""
+    layers = [*own, *defaults, BUILT_IN]
     own_resources = own[0].resources
     for layer in own[1:]:
         own_resources = overlay(own_resources, layer.resources)
-    resources, found = effective_resources(
-        [own_resources, *(layer.resources for layer in defaults), BUILT_IN_RESOURCES]
-    )
+    resources, found = effective_resources([own_resources, *(layer.resources for layer in [*defaults, BUILT_IN])])
     problems.extend(found)
-    settings = Settings(
-        resources=resources,
-        node_selector=_node_selector(own, defaults, mounts, problems),
-        tolerations=tuple(_union(layers, "tolerations", _dumped)),
-        affinity=_dumped(_first(layers, "affinity")),
-        labels=_merged(layers, "labels", problems),
-        annotations=_merged(layers, "annotations", problems),
-        service_account=_service_account(layers, team, problems),
-        image_pull_secrets=tuple(_union(layers, "imagePullSecrets")),
-        secret_refs=tuple(_allowed(layers, "secretRefs", team, problems)),
-        config_map_refs=tuple(_allowed(layers, "configMapRefs", team, problems)),
-        max_restarts=_first(layers, "maxRestarts"),
-        ttl_seconds_after_finished=_first(layers, "ttlSecondsAfterFinished", DEFAULT_TTL_SECONDS),
-        active_deadline_seconds=_first(layers, "activeDeadlineSeconds"),
-        shm_size=_first(layers, "shmSize"),
-    )
+    settings: dict[str, Any] = {}
+    for name, declared in RUN_SETTINGS.items():
+        if declared.combine is Combine.RESOURCES:
+            settings[name] = Resources.model_construct(**resources)
+        elif declared.combine is Combine.FIRST:
+            settings[name] = _first(layers, name, declared, bounds, problems)
+        elif declared.combine is Combine.UNION:
+            settings[name] = _union(layers, name)
+        elif declared.combine is Combine.MERGED:
+            settings[name] = _merged(layers, name, problems)
+        elif declared.combine is Combine.SELECTOR:
+            settings[name] = _node_selector(own, defaults, pins, problems)
+        else:
+            settings[name] = _allowed(layers, name, declared, bounds, problems)
     problems.extend(_shm_problems(layers, settings))
-    if team is not None:
-        problems.extend(quota_problems(own_resources, settings.resources, team))
+    if bounds is not None:
+        problems.extend(quota_problems(own_resources, resources, bounds))
     return settings
 
 
@@ -181,61 +139,72 @@ def default_resources(defaults: Sequence[Layer]) -> dict[str, dict[str, str]]:
     return effective_resources([*(layer.resources for layer in defaults), BUILT_IN_RESOURCES])[0]
 
 
-def _first(layers: Sequence[Layer], key: str, default: Any = None) -> Any:
-    return next((layer.values[key] for layer in layers if key in layer.values), default)
+def _layer_with(layers: Sequence[Layer], name: str) -> Optional[Layer]:
+    return next((layer for layer in layers if name in layer.values), None)
 
 
-def _dumped(value: Any) -> Any:
-    # Kubernetes' own defaults (empty lists, operator Equal) are left for the API server to fill in.
-    return None if value is None else value.model_dump(exclude_defaults=True)
+def _first(
+    layers: Sequence[Layer], name: str, declared: Setting, bounds: Optional[RunBounds], problems: list[Problem]
+) -> Any:
+    layer = _layer_with(layers, name)
+    if layer is None:
+        return None
+    value = layer.values[name]
+    if not declared.allowed_by or bounds is None:
+        return value
+    if is_pending(bounds.own_service_account):
+        return value  # checked once the team's own is known
+    if value == bounds.own_service_account:
+        return None  # the team's own
+    if value not in getattr(bounds.lists, declared.allowed_by):
+        problems.append(Problem(layer.paths[name], _not_allowed(value, bounds, declared.allowed_by)))
+        return None
+    return value
 
 
-def _union(layers: Sequence[Layer], key: str, form: Any = None) -> list[Any]:
+def _union(layers: Sequence[Layer], name: str) -> list[Any]:
     """Every layer's items, the most general first, each once."""
     items: list[Any] = []
     for layer in reversed(layers):
-        for item in layer.values.get(key, ()):
-            value = form(item) if form else item
-            if value not in items:
-                items.append(value)
+        for item in layer.values.get(name, ()):
+            if item not in items:
+                items.append(item)
     return items
 
 
-def _merged(layers: Sequence[Layer], key: str, problems: list[Problem]) -> dict[str, str]:
+def _merged(layers: Sequence[Layer], name: str, problems: list[Problem]) -> dict[str, str]:
     """Labels or annotations, the most specific layer winning; ours and the Job controller's are refused."""
     merged: dict[str, str] = {}
     for layer in reversed(layers):
-        for name, value in layer.values.get(key, {}).items():
-            if is_reserved_key(name):
+        for key, value in layer.values.get(name, {}).items():
+            if is_reserved_key(key):
                 problems.append(
                     Problem(
-                        child(layer.paths[key], name),
+                        child(layer.paths[name], key),
                         "is set by polyaxon-storage or the Job controller; choose another key",
                     )
                 )
             else:
-                merged[name] = value
+                merged[key] = value
     return merged
 
 
 def _node_selector(
-    own: Sequence[Layer], defaults: Sequence[Layer], mounts: Sequence[Mount], problems: list[Problem]
+    own: Sequence[Layer],
+    defaults: Sequence[Layer],
+    pins: Sequence[tuple[str, Mapping[str, str]]],
+    problems: list[Problem],
 ) -> dict[str, str]:
     """The union of every layer's node selector, each label checked against the others and the mounts' pins.
 
     A conflict is reported at the more specific of the two places. The pins are
     merged by the Job builder (their conflicts among themselves are storage
-    problems, reported where the mounts are resolved).
+    problems, reported where the mounts are checked).
     """
 
     def sources(layers: Sequence[Layer]) -> list[tuple[str, Mapping[str, str]]]:
-        return [
-            (layer.paths["nodeSelector"], layer.values["nodeSelector"])
-            for layer in layers
-            if "nodeSelector" in layer.values
-        ]
+        return [(layer.paths["node_selector"], layer.values["node_selector"]) for layer in layers if "node_selector" in layer.values]
 
-    pins = pin_sources(mounts)
     pinned = {source for source, _ in pins}
     _, conflicts = union_selector([*sources(own), *pins, *sources(defaults)])
     problems.extend(
@@ -250,57 +219,44 @@ def _node_selector(
     return union_selector([*sources(own), *sources(defaults)])[0]
 
 
-def _service_account(layers: Sequence[Layer], team: Optional[TeamAccess], problems: list[Problem]) -> Optional[str]:
-    layer = next((layer for layer in layers if "serviceAccountName" in layer.values), None)
-    if layer is None or team is None:
-        return None
-    name = layer.values["serviceAccountName"]
-    if name == team.service_account:
-        return None  # the team's own
-    if name not in team.bounds.serviceAccounts:
-        problems.append(Problem(layer.paths["serviceAccountName"], _not_allowed(name, team, "serviceAccounts")))
-        return None
-    return name
-
-
-def _allowed(layers: Sequence[Layer], key: str, team: Optional[TeamAccess], problems: list[Problem]) -> list[str]:
-    if team is None:
-        return []
-    # Closed by the team's list of the same name.
-    allowed = getattr(team.bounds, key)
+def _allowed(
+    layers: Sequence[Layer], name: str, declared: Setting, bounds: Optional[RunBounds], problems: list[Problem]
+) -> list[str]:
+    if bounds is None:
+        return _union(layers, name)
+    allowed = getattr(bounds.lists, declared.allowed_by)
     for layer in layers:
-        for index, name in enumerate(layer.values.get(key, ())):
-            if name not in allowed:
-                problems.append(Problem(f"{layer.paths[key]}[{index}]", _not_allowed(name, team, key)))
-    return [name for name in _union(layers, key) if name in allowed]
+        for index, item in enumerate(layer.values.get(name, ())):
+            if item not in allowed:
+                problems.append(Problem(f"{layer.paths[name]}[{index}]", _not_allowed(item, bounds, declared.allowed_by)))
+    return [item for item in _union(layers, name) if item in allowed]
 
 
-def _not_allowed(name: str, team: TeamAccess, allow_list: str) -> str:
-    allowed = getattr(team.bounds, allow_list)
+def _not_allowed(name: str, bounds: RunBounds, allow_list: str) -> str:
+    allowed = getattr(bounds.lists, allow_list)
     listed = f"it allows {', '.join(allowed)}" if allowed else "it allows none"
-    return f"{name!r} is not in {team.key_path(allow_list)} ({listed})"
+    return f"{name!r} is not in {bounds.where(allow_list)} ({listed})"
 
 
-def _shm_problems(layers: Sequence[Layer], settings: Settings) -> list[Problem]:
-    if settings.shm_size is None:
+def _shm_problems(layers: Sequence[Layer], settings: Mapping[str, Any]) -> list[Problem]:
+    size = settings["shm_size"]
+    if size is None:
         return []
-    path = next(layer.paths["shmSize"] for layer in layers if "shmSize" in layer.values)
-    limit = settings.resources.get("limits", {}).get("memory")
-    if parse_quantity(settings.shm_size) == 0:
+    path = _layer_with(layers, "shm_size").paths["shm_size"]  # type: ignore[union-attr]
+    limit = settings["resources"].limits.get("memory")
+    if parse_quantity(size) == 0:
         return [Problem(path, "must be more than 0")]
-    if limit is not None and parse_quantity(settings.shm_size) > parse_quantity(limit):
-        return [
-            Problem(path, f"{settings.shm_size} is more than the memory limit {limit}, which /dev/shm counts against")
-        ]
+    if limit is not None and parse_quantity(size) > parse_quantity(limit):
+        return [Problem(path, f"{size} is more than the memory limit {limit}, which /dev/shm counts against")]
     return []
 
 
-def quota_problems(own: ResourceLayer, resources: Mapping[str, Mapping[str, str]], team: TeamAccess) -> list[Problem]:
+def quota_problems(own: ResourceLayer, resources: Mapping[str, Mapping[str, str]], bounds: RunBounds) -> list[Problem]:
     """A run whose pod alone exceeds its namespace's quota would never start: each excess is a problem."""
     problems = []
-    for key, hard in sorted((team.bounds.quota or {}).items()):
+    for key, hard in sorted((bounds.lists.quota or {}).items()):
         bound = quota_resource(key)
-        if bound is None:
+        if bound is None or is_pending(hard):
             continue
         side, resource = bound
         needed = max(
@@ -313,7 +269,7 @@ def quota_problems(own: ResourceLayer, resources: Mapping[str, Mapping[str, str]
             problems.append(
                 Problem(
                     given,
-                    f"{side} {resource} {shown} exceeds {team.key_path('quota')}.{key} ({hard}): the Job would never start",
+                    f"{side} {resource} {shown} exceeds {bounds.where('quota')}.{key} ({hard}): the Job would never start",
                 )
             )
     return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .config.catalog import SIDES, Persistence, Side
-from .config.stack import TEAM_BOUNDS, StackConfig, TeamBounds
+from .config.stack import StackConfig
 from .errors import Problem
 from .model import TeamAccess
 
@@ -16,16 +16,15 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     if config.teams is None:
         namespace = config.namespace
         everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}
-        # The implicit team's bounds sit at the top level; the stack's runDefaults apply to it as to any team.
-        bounds = TeamBounds.model_validate(config.model_dump(include=set(TEAM_BOUNDS)))
+        # The implicit team's bounds sit at the top level (the stack's runDefaults apply to it as to any team).
         return {
             None: TeamAccess(
                 namespace,
                 namespace,
                 everything["data"],
                 everything["outputs"],
-                allow_privileged=config.allowPrivileged,
-                bounds=bounds,
+                allow_privileged=config.allow_privileged,
+                bounds=config,
             )
         }
     access: dict[Optional[str], TeamAccess] = {}
@@ -38,8 +37,8 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
             grants["data"],
             grants["outputs"],
             path,
-            allow_privileged=team.allowPrivileged,
-            run_defaults=team.runDefaults,
+            allow_privileged=team.allow_privileged,
+            run_defaults=team.run_defaults,
             bounds=team,
         )
     return access

@@ -20,7 +20,8 @@ from ..conventions import (
     LOG_LEVEL_ENV,
     PARAMS_ENV,
 )
-from .model import RunSpec
+from .config.run import JobTemplate, RunArgs
+from .enums import LogLevel, RunKind
 from .volumes import literal
 
 
@@ -29,27 +30,27 @@ def params_json(params: Optional[Mapping[str, Any]]) -> str:
     return json.dumps(None if params is None else dict(params), separators=(",", ":"), sort_keys=True)
 
 
-def run_info(spec: RunSpec) -> tuple[str, dict[str, str]]:
+def run_info(name: str, run: RunArgs, template: JobTemplate) -> tuple[str, dict[str, str]]:
     """The INFO variable a run's tracker reads, and its value: Polyaxon's names of the project and the run.
 
     `<team>.<project>` is Polyaxon's `<user>.<project>`; a job's name has Polyaxon's `jobs` part,
     which the client reads as the job's type.
     """
-    project = f"{spec.team}.{spec.project}"
-    if spec.kind == "job":
-        return JOB_INFO_ENV, {"project_name": project, "job_name": f"{project}.jobs.{spec.name}"}
-    return EXPERIMENT_INFO_ENV, {"project_name": project, "experiment_name": f"{project}.{spec.name}"}
+    project = f"{template.team}.{template.project}"
+    if run.kind == RunKind.JOB:
+        return JOB_INFO_ENV, {"project_name": project, "job_name": f"{project}.jobs.{name}"}
+    return EXPERIMENT_INFO_ENV, {"project_name": project, "experiment_name": f"{project}.{name}"}
 
 
-def tracking_env(spec: RunSpec) -> list[dict[str, str]]:
+def tracking_env(name: str, run: RunArgs, template: JobTemplate) -> list[dict[str, str]]:
     """The variables polyaxon-client needs, each value as Kubernetes passes it on (`$` escaped)."""
-    info_name, info = run_info(spec)
-    params = params_json(spec.params)
+    info_name, info = run_info(name, run, template)
+    params = params_json(run.params)
     values = {
         IS_MANAGED_ENV: "true",
         IS_OFFLINE_ENV: "true",
         info_name: json.dumps(info, separators=(",", ":")),
-        LOG_LEVEL_ENV: spec.log_level,
+        LOG_LEVEL_ENV: run.log_level or LogLevel.INFO.value,
         PARAMS_ENV: params,
         # Clients before 0.5 read the params under their old name.
         DECLARATIONS_ENV: params,

@@ -8,7 +8,7 @@ builder calls it for the `job` command and inside RunTemplate alike.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Protocol, Sequence
 
 from ..conventions import (
@@ -21,10 +21,10 @@ from ..conventions import (
     STORE_CREDENTIALS_ENV_PREFIX,
     STORES_ACCESS_KEYS_ENV,
 )
-from .config.catalog import Side, entry_path
-from .model import Mount, OutputsRef
-from .refs import REF_KINDS
+from .config.catalog import Side
+from .config.run import MountArgs
 from .names import dns_label, env_name
+from .refs import REF_KINDS
 
 
 class _Located(Protocol):
@@ -32,6 +32,15 @@ class _Located(Protocol):
 
     @property
     def path(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class OutputsRef:
+    """An earlier run whose outputs a run reads: its kind (jobs or experiments), name and outputs mount."""
+
+    kind: str
+    run: str
+    mount: MountArgs
 
 
 def volume_name(side: Side, name: str) -> str:
@@ -54,7 +63,7 @@ def data_paths_value(data: Sequence[_Located]) -> str:
     return json.dumps({item.name: item.path for item in data}, separators=(",", ":"))
 
 
-def run_outputs_directory(mount: Mount, team: str, run: str) -> str:
+def run_outputs_directory(mount: MountArgs, team: str, run: str) -> str:
     """Where a run's executions write: `<outputs mountPath or bucket URL>/<team>/<run>`, as Polyaxon laid out outputs."""
     return "/".join((mount.path.rstrip("/"), team, run))
 
@@ -68,9 +77,9 @@ def refs_outputs_paths_value(refs: Sequence[OutputsRef], team: str) -> str:
     return json.dumps({kind: listed for kind, listed in paths.items() if listed}, separators=(",", ":"))
 
 
-def pod_volume(mount: Mount) -> dict[str, Any]:
+def pod_volume(side: Side, mount: MountArgs) -> dict[str, Any]:
     """The pod volume of a host-path or claim mount, under its derived name."""
-    name = volume_name(mount.side, mount.name)
+    name = volume_name(side, mount.name)
     if mount.host_path is not None:
         # Read-only data must already exist: fail fast rather than mount an empty directory.
         kind = "Directory" if mount.read_only else "DirectoryOrCreate"
@@ -109,11 +118,6 @@ def union_selector(sources: Sequence[tuple[str, Mapping[str, str]]]) -> tuple[di
     return {label: value for label, (_, value) in selector.items()}, conflicts
 
 
-def pin_sources(mounts: Sequence[Mount]) -> list[tuple[str, Mapping[str, str]]]:
-    """The node labels each mount pins, by the config path of its entry's nodeSelector."""
-    return [(entry_path(mount.side, mount.name, "nodeSelector"), mount.node_selector) for mount in mounts]
-
-
 @dataclass(frozen=True)
 class PodStorage:
     """Everything storage puts into one run's pod."""
@@ -128,35 +132,39 @@ class PodStorage:
     """The subset of `env` that locates the outputs directory."""
 
 
+def mounted(data: Sequence[MountArgs], outputs: MountArgs, refs: Sequence[OutputsRef] = ()) -> list[tuple[Side, MountArgs]]:
+    """What a pod mounts, by side: its data, its outputs, and the outputs entries of the runs it reads
+    (read-only, unless one is its own)."""
+    pod: list[tuple[Side, MountArgs]] = [*(("data", mount) for mount in data), ("outputs", outputs)]
+    for ref in refs:
+        if all((side, mount.name) != ("outputs", ref.mount.name) for side, mount in pod):
+            pod.append(("outputs", ref.mount.model_copy(update={"read_only": True})))
+    return pod
+
+
 def pod_storage(
-    data: Sequence[Mount],
-    outputs: Mount,
+    data: Sequence[MountArgs],
+    outputs: MountArgs,
     team: str,
     run: str,
     refs: Sequence[OutputsRef] = (),
     node_selector: Mapping[str, str] = {},
 ) -> PodStorage:
     """The volumes, mounts, node selector and env of a run mounting `data` and `outputs`, and reading the
-    outputs of the earlier runs `refs` (their outputs entries mounted read-only, unless the run's own).
-    `node_selector`: the run's own, merged with what its host paths pin.
-
-    Raises ValueError when two of them pin a node label two ways (the planner
-    reports that as a config problem before it gets here).
-    """
-    mounted = [*data, outputs]
-    for ref in refs:
-        if all((mount.side, mount.name) != (ref.mount.side, ref.mount.name) for mount in mounted):
-            mounted.append(replace(ref.mount, read_only=True))
-    selector, conflicts = union_selector([("the run's nodeSelector", node_selector), *pin_sources(mounted)])
-    if conflicts:
-        raise ValueError(conflicts[0].describe())
+    outputs of the earlier runs `refs`. `node_selector`: the run's own, merged with what its host paths pin
+    (whose conflicts are refused before a run gets here)."""
+    pod = mounted(data, outputs, refs)
+    selector = {**node_selector}
+    for _, mount in pod:
+        for label, value in mount.node_selector.items():
+            selector.setdefault(label, value)
     volumes, volume_mounts = [], []
     outputs_mount = None
-    for mount in mounted:
+    for side, mount in pod:
         if not mount.is_volume:
             continue  # buckets are reached through credentials, not mounted
-        volumes.append(pod_volume(mount))
-        volume_mount: dict[str, Any] = {"name": volume_name(mount.side, mount.name), "mountPath": mount.mount_path}
+        volumes.append(pod_volume(side, mount))
+        volume_mount: dict[str, Any] = {"name": volume_name(side, mount.name), "mountPath": mount.mount_path}
         if mount.read_only:
             volume_mount["readOnly"] = True
         volume_mounts.append(volume_mount)
@@ -180,7 +188,7 @@ def pod_storage(
         {"name": DATA_PATHS_ENV, "value": data_paths},
         {"name": LEGACY_DATA_PATHS_ENV, "value": data_paths},
         outputs_env[1],
-        *_credentials_env(mounted),
+        *_credentials_env(pod),
     ]
     if refs:
         env.append({"name": REFS_OUTPUTS_PATHS_ENV, "value": literal(refs_outputs_paths_value(refs, team))})
@@ -194,16 +202,16 @@ def pod_storage(
     )
 
 
-def _credentials_env(mounted: Sequence[Mount]) -> list[dict[str, Any]]:
+def _credentials_env(pod: Sequence[tuple[Side, MountArgs]]) -> list[dict[str, Any]]:
     env, access_keys = [], {}
-    for mount in mounted:
+    for side, mount in pod:
         if mount.bucket is None:
             continue
         if mount.workload_identity:
             # No key: the clients fall back to the pod's own cloud identity.
             access_keys[mount.bucket] = {"store": mount.store}
         elif mount.secret is not None:
-            name = credentials_env_name(mount.side, mount.name)
+            name = credentials_env_name(side, mount.name)
             env.append({"name": name, "valueFrom": {"secretKeyRef": {"name": mount.secret, "key": mount.secret_key}}})
             access_keys[mount.bucket] = {"store": mount.store, "secret_key": name}
     if access_keys:

@@ -1,14 +1,23 @@
 """TeamNamespace: a namespace for one or more teams, with a ServiceAccount per team and their bucket credentials."""
 
 import base64
-from typing import Any, Callable, Mapping, NotRequired, Optional, Sequence, TypedDict
+from typing import Any, Callable, Optional
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
-from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, TEAM_KEY
+from ..args import check, typed_args
+from ..conventions import (
+    ACCESS_ANNOTATION,
+    IDENTITY_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    TEAM_KEY,
+)
+from ..core.config import components
 from ..core.model import service_account_name
 from ..core.names import label_value
+from ..core.namespaces import team_namespace_problems
 from ..core.security import pod_security_labels
 from ..outputs import mapping_output
 
@@ -16,44 +25,8 @@ RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
 RUNS_LIMIT_RANGE = "polyaxon-runs-defaults"
 RUNS_QUOTA = "polyaxon-runs-quota"
 
-
-class ContainerDefaultsArgs(TypedDict):
-    requests: NotRequired[Mapping[str, str]]
-    """What a container that requests nothing requests (LimitRange defaultRequest)."""
-    limits: NotRequired[Mapping[str, str]]
-    """What a container without limits is limited to (LimitRange default)."""
-
-
-class CredentialsSecretArgs(TypedDict):
-    """A Secret of bucket credentials for one team's runs, annotated as the policy pack expects."""
-
-    team: str
-    """The team whose runs read it."""
-    data: pulumi.Input[Mapping[str, str]]
-    """Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."""
-    access: str
-    """read-only or read-write: what the credentials' identity is granted (annotation polyaxon-storage/access)."""
-    identity: pulumi.Input[str]
-    """The identity the credentials authenticate as (annotation polyaxon-storage/identity)."""
-
-
-class TeamNamespaceArgs(TypedDict):
-    namespace: pulumi.Input[str]
-    """The namespace to create, or to adopt when `existing` is true."""
-    teams: Sequence[str]
-    """Teams whose runs go there: each gets a ServiceAccount `runs-<team>`."""
-    existing: NotRequired[bool]
-    """The namespace exists already: only label it (server-side apply), never create or delete it. Default false."""
-    pod_security: NotRequired[str]
-    """Pod Security level enforced there: restricted (default), baseline or privileged."""
-    container_defaults: NotRequired[ContainerDefaultsArgs]
-    """A LimitRange giving these to every container there that does not set them, so no pod runs unbounded."""
-    quota: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """A ResourceQuota's spec.hard: what all pods there may use together."""
-    service_account_annotations: NotRequired[Mapping[str, pulumi.Input[Mapping[str, str]]]]
-    """Team -> annotations of its ServiceAccount, such as a cloud workload identity's."""
-    credentials: NotRequired[Mapping[str, CredentialsSecretArgs]]
-    """Secret name -> bucket credentials of one of the teams, kept in the namespace as an Opaque Secret."""
+CredentialsSecretArgs = typed_args(components.CredentialsSecretArgs)
+TeamNamespaceArgs = typed_args(components.TeamNamespaceArgs)
 
 
 class TeamNamespace(pulumi.ComponentResource):
@@ -74,23 +47,26 @@ class TeamNamespace(pulumi.ComponentResource):
     secrets: pulumi.Output[dict[str, str]]
     """Secret name -> its name once it exists: what the runs' secretKeyRefs name."""
 
-    def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: TeamNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):  # type: ignore[valid-type]
         super().__init__("polyaxon-storage:index:TeamNamespace", name, None, opts)
-        level = args.get("pod_security", "restricted")
+        checked = check("TeamNamespace", name, components.TeamNamespaceArgs, args, team_namespace_problems)
+        spec = checked.known
+        level = spec.pod_security
         labels = pod_security_labels(level)
         child = pulumi.ResourceOptions(parent=self)
-        if args.get("existing", False):
+        namespace_name = checked.value(lambda args: args.namespace)
+        if spec.existing:
             # Server-side apply of our labels only: the namespace stays the platform's.
             namespace: pulumi.CustomResource = kubernetes.core.v1.NamespacePatch(
                 name,
-                metadata=kubernetes.meta.v1.ObjectMetaPatchArgs(name=args["namespace"], labels=labels),
+                metadata=kubernetes.meta.v1.ObjectMetaPatchArgs(name=namespace_name, labels=labels),
                 opts=child,
             )
         else:
             namespace = kubernetes.core.v1.Namespace(
                 name,
                 metadata=kubernetes.meta.v1.ObjectMetaArgs(
-                    name=args["namespace"], labels={MANAGED_BY_LABEL: MANAGED_BY, **labels}
+                    name=namespace_name, labels={MANAGED_BY_LABEL: MANAGED_BY, **labels}
                 ),
                 # Deleting a namespace deletes everything in it: a rename, a removed team or
                 # `pulumi destroy` leaves it to be deleted by hand, on purpose.
@@ -98,15 +74,15 @@ class TeamNamespace(pulumi.ComponentResource):
             )
         self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
         accounts = {}
-        annotations = args.get("service_account_annotations", {})
-        for team in args["teams"]:
+        annotations = checked.value(lambda args: args.service_account_annotations)
+        for team in spec.teams:
             account = kubernetes.core.v1.ServiceAccount(
                 f"{name}/{service_account_name(team)}",
                 metadata=kubernetes.meta.v1.ObjectMetaArgs(
                     name=service_account_name(team),
                     namespace=self.namespace,
                     labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(team)},
-                    annotations=annotations.get(team),
+                    annotations=_pick(annotations, team),
                 ),
                 # Runs do not talk to the Kubernetes API: no token in their pods.
                 automount_service_account_token=False,
@@ -131,32 +107,33 @@ class TeamNamespace(pulumi.ComponentResource):
                 policy_types=["Ingress"],
             ),
         )
-        defaults = args.get("container_defaults")
+        defaults = spec.container_defaults
         if defaults is not None:
             item = kubernetes.core.v1.LimitRangeItemArgs(
-                type="Container",
-                default=defaults.get("limits") or None,
-                default_request=defaults.get("requests") or None,
+                type="Container", default=defaults.limits or None, default_request=defaults.requests or None
             )
             owned(kubernetes.core.v1.LimitRange, RUNS_LIMIT_RANGE, kubernetes.core.v1.LimitRangeSpecArgs(limits=[item]))
-        quota = args.get("quota")
-        if quota is not None:
+        if spec.quota is not None:
+            quota = checked.value(lambda args: args.quota)
             owned(kubernetes.core.v1.ResourceQuota, RUNS_QUOTA, kubernetes.core.v1.ResourceQuotaSpecArgs(hard=quota))
         secrets = {}
-        for secret_name, secret in args.get("credentials", {}).items():
+        for secret_name, secret in spec.credentials.items():
             made = kubernetes.core.v1.Secret(
                 f"{name}/{secret_name}",
                 metadata=kubernetes.meta.v1.ObjectMetaArgs(
                     name=secret_name,
                     namespace=self.namespace,
-                    labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(secret["team"])},
-                    annotations={ACCESS_ANNOTATION: secret["access"], IDENTITY_ANNOTATION: secret["identity"]},
+                    labels={MANAGED_BY_LABEL: MANAGED_BY, TEAM_KEY: label_value(secret.team)},
+                    annotations={
+                        ACCESS_ANNOTATION: secret.access,
+                        IDENTITY_ANNOTATION: checked.value(lambda args, name=secret_name: args.credentials[name].identity),
+                    },
                 ),
                 type="Opaque",
                 # pulumi_kubernetes makes a Secret's data secret, whatever the caller hands over.
-                data=pulumi.Output.from_input(secret["data"]).apply(
-                    lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}
-                ),
+                data=pulumi.Output.from_input(
+                    checked.value(lambda args, name=secret_name: args.credentials[name].data)
+                ).apply(lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}),
                 opts=child,
             )
             secrets[secret_name] = made.metadata.name  # type: ignore[attr-defined]
@@ -170,3 +147,10 @@ class TeamNamespace(pulumi.ComponentResource):
                 "secrets": self.secrets,
             }
         )
+
+
+def _pick(mapping: pulumi.Input[dict[str, Any]], key: str) -> pulumi.Input[Any]:
+    """One key's value of a mapping that may still be an Output."""
+    if isinstance(mapping, pulumi.Output):
+        return mapping.apply(lambda values: values.get(key))
+    return mapping.get(key)  # type: ignore[union-attr]

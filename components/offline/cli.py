@@ -97,12 +97,11 @@ def _render(project: Project, target: str, resources: bool, as_json: bool) -> st
 def _job(
     project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str], params: Sequence[str]
 ) -> str:
-    from ..core.clouds import PROVIDER_KEYS
     from ..core.config.fields import identifier
     from ..core.config.stack import namespace_values, parse_stack_config
     from ..core.errors import Problem
-    from ..core.job import planned_job
     from ..core.plan import plan_polyaxonfile_run
+    from ..core.stores import PROVIDER_KEYS
     from ..core.yaml_io import load_scalar, to_yaml
 
     path = Path(polyaxonfile).resolve()
@@ -134,7 +133,7 @@ def _job(
     plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return to_yaml([planned_job(plan)])
+    return to_yaml([plan.job()])
 
 
 def _note_secrets(secrets: tuple[str, ...]) -> None:

@@ -117,7 +117,9 @@ def secret_inputs(inputs: dict[str, Any]) -> tuple[str, ...]:
 def _replacement_trigger(request: Any) -> Any:
     if not request.HasField("replacement_trigger"):
         return None
-    from google.protobuf import json_format  # only for resources that have one: render's start-up stays lean
+    from google.protobuf import (
+        json_format,  # only for resources that have one: render's start-up stays lean
+    )
 
     return json_format.MessageToDict(request.replacement_trigger)
 

@@ -19,7 +19,6 @@ from components.core.clouds import (
     identity_name,
     sas_expiry_warnings,
 )
-from components.core.job import planned_job
 from conftest import plan, problems
 
 PROVIDERS = {
@@ -89,7 +88,7 @@ def cloud(config: dict, store: str, providers: dict = PROVIDERS):
 
 def job(config: dict, run: str, providers: dict = PROVIDERS) -> dict[str, Any]:
     (found,) = [r for r in plan(config, providers=providers).runs if r.name == run]
-    return planned_job(found)
+    return found.job()
 
 
 def container_env(job: dict) -> dict[str, Any]:
@@ -244,7 +243,7 @@ def test_workload_identity_names_defined_teams():
 
 def test_credentials_rotation_is_a_date_or_time():
     problem(catalog({"d": created_gcs()}, credentialsRotation="monthly"), "credentialsRotation", "RFC 3339")
-    assert plan(catalog({"d": created_gcs()}, credentialsRotation="2026-10-01"), providers=PROVIDERS).config.credentialsRotation == (
+    assert plan(catalog({"d": created_gcs()}, credentialsRotation="2026-10-01"), providers=PROVIDERS).config.credentials_rotation == (
         "2026-10-01T00:00:00Z"
     )
 
@@ -412,16 +411,8 @@ def test_no_sas_warning_for_teams_without_keys():
 
 
 def test_a_runs_own_pod_labels_never_replace_polyaxon_storages():
-    from components.core.job import job_manifest
-    from components.core.model import Mount, RunSpec
-
-    spec = RunSpec(
-        name="r",
-        team="t",
-        image="i",
-        pod_labels={"polyaxon-storage/run": "other", AKS_USE_LABEL: "true"},
-        labels={AKS_USE_LABEL: "false", "tier": "gold"},
-    )
-    labels = job_manifest(spec, [], Mount("outputs", "o", mount_path="/o", claim_name="o"), "ns", "sa")["spec"]["template"]["metadata"]["labels"]
+    config = catalog({"d": created_azure()}, cluster={"workloadIdentity": {"aks": AKS}})
+    config["runs"]["train"]["labels"] = {AKS_USE_LABEL: "false", "tier": "gold"}
+    labels = job(config, "train")["spec"]["template"]["metadata"]["labels"]
     # The workload identity label wins over the run's own labels; ours over both.
-    assert labels["polyaxon-storage/run"] == "r" and labels[AKS_USE_LABEL] == "true" and labels["tier"] == "gold"
+    assert labels["polyaxon-storage/run"] == "train" and labels[AKS_USE_LABEL] == "true" and labels["tier"] == "gold"

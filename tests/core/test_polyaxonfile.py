@@ -218,10 +218,10 @@ def test_stack_run_reads_its_polyaxonfile_relative_to_base_dir(tmp_path, monkeyp
     )
     monkeypatch.chdir(tmp_path.parent)  # the path is resolved against base_dir, not the working directory
     (planned,) = plan(stack(train={"polyaxonfile": "experiments/train.yaml"}), tmp_path).runs
-    assert planned.spec.image == IMAGE
-    assert planned.spec.command[-1] == "python prep.py && python train.py"
-    assert [item.name for item in planned.data] == ["data1", "data-foo"]
-    assert planned.outputs.name == "outputs2"
+    assert planned.args.image == IMAGE
+    assert planned.args.command[-1] == "python prep.py && python train.py"
+    assert [item.name for item in planned.args.data] == ["data1", "data-foo"]
+    assert planned.args.outputs.name == "outputs2"
     env = env_of(planned)
     assert json.loads(env["POLYAXON_RUN_DATA_PATHS"]) == {"data1": "/data/1", "data-foo": "/data/foo"}
     assert env["POLYAXON_RUN_OUTPUTS_PATH"] == "/outputs/2/polyaxon/train/$(POLYAXON_RUN_EXECUTION_ID)"
@@ -231,8 +231,8 @@ def test_stack_run_image_and_command_take_precedence_over_the_file(tmp_path):
     write(tmp_path, experiment({"data_refs": ["data2"]}, build={"image": "from-file"}, run={"cmd": "from file"}))
     config = stack(train={"polyaxonfile": "polyaxonfile.yaml", "image": IMAGE, "command": ["python", "x.py"]})
     (planned,) = plan(config, tmp_path).runs
-    assert (planned.spec.image, planned.spec.command) == (IMAGE, ("python", "x.py"))
-    assert [item.name for item in planned.data] == ["data2"]
+    assert (planned.args.image, planned.args.command) == (IMAGE, ["python", "x.py"])
+    assert [item.name for item in planned.args.data] == ["data2"]
 
 
 @pytest.mark.parametrize(
@@ -449,10 +449,10 @@ def test_declarations_are_rendered_into_run_and_environment(tmp_path):
     )
     write(tmp_path, document)
     (planned,) = plan(stack(train={"polyaxonfile": "polyaxonfile.yaml"}), tmp_path).runs
-    assert planned.spec.command[-1] == "python train.py --lr=0.01 && echo 0.1"
-    assert planned.spec.node_selector == {"pool": "gpu-a100"}
-    assert planned.spec.resources["limits"]["nvidia.com/gpu"] == "2"
-    assert planned.spec.params == {"lr": 0.01, "pool": "gpu-a100", "gpus": 2}
+    assert planned.args.command[-1] == "python train.py --lr=0.01 && echo 0.1"
+    assert planned.args.node_selector == {"pool": "gpu-a100"}
+    assert planned.args.resources.limits["nvidia.com/gpu"] == "2"
+    assert planned.args.params == {"lr": 0.01, "pool": "gpu-a100", "gpus": 2}
 
 
 @pytest.mark.parametrize(
@@ -473,8 +473,8 @@ def test_a_template_error_names_its_path_and_never_renders_empty(tmp_path, cmd, 
 def test_stack_run_params_override_the_files_and_unknown_ones_are_errors(tmp_path):
     write(tmp_path, experiment(declarations={"lr": 0.01}, build={"image": IMAGE}, run={"cmd": "train --lr={{ lr }}"}))
     (planned,) = plan(stack(train={"polyaxonfile": "polyaxonfile.yaml", "params": {"lr": 0.5}}), tmp_path).runs
-    assert planned.spec.command[-1] == "train --lr=0.5"
-    assert planned.spec.params == {"lr": 0.5}
+    assert planned.args.command[-1] == "train --lr=0.5"
+    assert planned.args.params == {"lr": 0.5}
     found = problems(stack(train={"polyaxonfile": "polyaxonfile.yaml", "params": {"lrate": 0.5}}), tmp_path)
     assert found == [f"runs.train.params.lrate: {tmp_path / 'polyaxonfile.yaml'} has no param 'lrate' (its params: lr)"]
 
@@ -505,7 +505,7 @@ def test_polyaxon_resources_become_kubernetes_quantities(tmp_path):
     config = {**stack(train={"polyaxonfile": "polyaxonfile.yaml"}), "gpuResource": "amd.com/gpu"}
     (planned,) = plan(config, tmp_path).runs
     # gpu: the stack's gpuResource, its request copied to the limit; tpu: the default TPU resource.
-    assert planned.spec.resources == {
+    assert planned.args.resources.model_dump() == {
         "requests": {"amd.com/gpu": "1", "cloud-tpus.google.com/v2": "8", "cpu": "500m", "memory": "4096Mi"},
         "limits": {"amd.com/gpu": "1", "cloud-tpus.google.com/v2": "8", "cpu": "2", "memory": "8192Mi"},
     }

@@ -1,7 +1,7 @@
 """Property-based tests of mount resolution against mount-rules.md.
 
 The strategies build stack configs that are valid by the contract: a catalog
-(data and outputs entries of every kind, odd names, unique mountPaths, node
+(data and outputs entries of every kind, odd names, mountPaths none in another's, node
 selectors that never conflict), optional teams with grants, and runs whose
 requests only name what their team may use, in every spelling. Every such
 config must plan; the properties are then checked on the Job each run becomes,
@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from components.core.errors import ConfigError
 from components.core.containers import MAIN_CONTAINER, OUTPUTS_INIT_CONTAINER
-from components.core.job import planned_job
 
 # --- the contract's vocabulary, written out independently of components/ -----
 
@@ -95,12 +94,18 @@ path_segments = st.one_of(st.text(alphabet=LOWER_ALNUM + "-_.", min_size=1, max_
 
 #: Where a container keeps what it runs on: no volume goes there.
 CONTAINER_SYSTEM = ("/etc", "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/kubelet")
-#: Normalised absolute mountPaths, never one of the embedded defaults nor under what a container runs on.
+
+
+def nested(path: str, other: str) -> bool:
+    """One path is the other, or lies under it."""
+    return path == other or path.startswith(other.rstrip("/") + "/") or other.startswith(path.rstrip("/") + "/")
+
+
+#: Normalised absolute mountPaths, never at, in or over the embedded defaults or what a container runs on.
 mount_paths = (
     st.lists(path_segments, min_size=1, max_size=3)
     .map(lambda segments: "/" + "/".join(segments))
-    .filter(lambda path: path not in ("/data", "/outputs"))
-    .filter(lambda path: not any(path == location or path.startswith(location + "/") for location in CONTAINER_SYSTEM))
+    .filter(lambda path: not any(nested(path, location) for location in ("/data", "/outputs", *CONTAINER_SYSTEM)))
 )
 
 
@@ -183,11 +188,12 @@ class Catalog:
 
 @st.composite
 def catalogs(draw) -> Catalog:
-    """Up to four data and three outputs entries, every mountPath unique, some outputs writable."""
+    """Up to four data and three outputs entries, no mountPath in another's, some outputs writable."""
     data_names = draw(st.lists(entry_names, max_size=4, unique=True))
     outputs_names = draw(st.lists(entry_names, max_size=3, unique=True))
     count = len(data_names) + len(outputs_names)
-    paths = iter(draw(st.lists(mount_paths, min_size=count, max_size=count, unique=True)))
+    # A run mounts data and outputs together: no mountPath is another's or lies under it.
+    paths = iter(draw(st.lists(mount_paths, min_size=count, max_size=count, unique_by=lambda path: path.split("/")[1])))
     data = {name: draw(catalog_entries(next(paths))) for name in data_names}
     outputs = {name: draw(catalog_entries(next(paths))) for name in outputs_names}
     if outputs and all(entry.get("readOnly") for entry in outputs.values()):
@@ -468,9 +474,9 @@ def planned(scenario: Scenario) -> Iterator[PlannedRun]:
         raise AssertionError(f"a config valid by the contract did not plan:\n{error}") from None
     assert sorted(run.name for run in stack.runs) == sorted(case.name for case in scenario.runs)
     for run in stack.runs:
-        job = planned_job(run)
-        data = tuple(item.name for item in run.data)
-        yield PlannedRun(scenario, scenario.run(run.name), job, data, run.outputs.name)
+        job = run.job()
+        data = tuple(item.name for item in run.args.data)
+        yield PlannedRun(scenario, scenario.run(run.name), job, data, run.args.outputs.name)
 
 
 def mounted_entries(run: PlannedRun) -> list[tuple[str, str]]:
@@ -621,7 +627,7 @@ def test_resolution_is_deterministic_and_ignores_key_order(scenario: Scenario, r
     first = [run.job for run in planned(scenario)]
     assert [run.job for run in planned(scenario)] == first
     # Pulumi hands structured config over as JSON objects whose key order is not kept.
-    assert [planned_job(run) for run in plan(shuffled(scenario.config(), rng)).runs] == first
+    assert [run.job() for run in plan(shuffled(scenario.config(), rng)).runs] == first
 
 
 # --- properties of requests that name an entry not in the catalog ------------------------

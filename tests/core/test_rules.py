@@ -94,11 +94,11 @@ def storage(config: dict, name: str = "train"):
 
 
 def data_names(config: dict, name: str = "train") -> list[str]:
-    return [item.name for item in run_of(config, name).data]
+    return [item.name for item in run_of(config, name).args.data]
 
 
 def outputs_name(config: dict, name: str = "train") -> str:
-    return run_of(config, name).outputs.name
+    return run_of(config, name).args.outputs.name
 
 
 def data_paths(config: dict, name: str = "train") -> dict[str, str]:
@@ -226,7 +226,7 @@ def test_read_only_defaults_to_false():
     assert all("readOnly" not in m or m["readOnly"] is False for m in st.volume_mounts)
     assert volume_of(st, "/d")["persistentVolumeClaim"] == {"claimName": "d-pvc"}
     assert volume_of(st, "/o")["hostPath"]["type"] == "DirectoryOrCreate"
-    assert run_of(config, "train").outputs.name == "o"  # writable, so it can be the default outputs
+    assert run_of(config, "train").args.outputs.name == "o"  # writable, so it can be the default outputs
 
 
 @pytest.mark.parametrize(
@@ -587,7 +587,7 @@ RUN_NAMES = [f"run-{index}" for index in range(40)]
 def random_choices(namespace: str) -> dict[str, str]:
     config = stack(outputs=RANDOM_OUTPUTS, runs={name: run() for name in RUN_NAMES}, catalog={"outputsSelection": "random"})
     config["namespace"] = namespace
-    return {item.name: item.outputs.name for item in plan(config).runs}
+    return {item.name: item.args.outputs.name for item in plan(config).runs}
 
 
 def test_random_outputs_selection_is_stable():

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-import yaml
 
-from components import NfsStorage, RunTemplate, TeamNamespace
-from components.core.job import job_manifest
-from components.core.model import Mount, RunSpec
+from components import ComponentArgsError, NfsStorage, RunTemplate, TeamNamespace
 from components.offline import engine
 
 NAMESPACE = "polyaxon-storage:index:TeamNamespace"
@@ -68,7 +65,7 @@ def test_two_team_namespaces_never_collide_and_an_existing_one_is_only_labelled(
 
 
 def test_team_namespace_refuses_an_unknown_pod_security_level(mock):
-    with pytest.raises(ValueError, match="unknown Pod Security level 'strict'"):
+    with pytest.raises(ComponentArgsError, match="TeamNamespace 'x': 1 problem in its args:\n  - pod_security: must be 'restricted', 'baseline' or 'privileged'"):
         mock.run(lambda: TeamNamespace("x", {"namespace": "x", "teams": [], "pod_security": "strict"}))
 
 
@@ -107,7 +104,7 @@ def test_nfs_storage_binds_a_retained_volume_to_its_claim_statically(mock):
 
 def own_program():
     """A Pulumi program of one's own: a namespace, an NFS claim, and a team's runs wired through their outputs."""
-    team_namespace = TeamNamespace("ml", {"namespace": "ml", "teams": ["vision"]})
+    team_namespace = TeamNamespace("ml", {"namespace": "ml", "teams": ["vision"], "pod_security": "privileged"})
     results = NfsStorage(
         "results",
         {
@@ -125,6 +122,7 @@ def own_program():
         {
             "namespace": team_namespace.namespace,
             "service_account": team_namespace.service_accounts.apply(lambda accounts: accounts["vision"]),
+            "pod_security": team_namespace.pod_security,
             "team": "vision",
             "runs": {
                 "train": {
@@ -149,44 +147,38 @@ def own_program():
     )
 
 
+def env_of(container: dict) -> dict:
+    return {item["name"]: item.get("value", item.get("valueFrom")) for item in container["env"]}
+
+
 def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is_wired_to(mock):
     template = mock.run(own_program)
     jobs = engine.value(template.jobs)
-    results = Mount("outputs", "results", mount_path="/outputs", claim_name="results")
-    # What the template fills in: the Pulumi project, and cpu and memory where a run sets none.
-    filled = {
-        "project": "my-project",
-        "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
-    }
-    assert jobs == {
-        "train": job_manifest(
-            RunSpec(
-                name="train",
-                team="vision",
-                image="trainer:1",
-                command=("python", "train.py"),
-                env={"EPOCHS": "3", "TOKEN": "s3cr3t"},
-                **filled,
-            ),
-            [
-                Mount("data", "imagenet", read_only=True, mount_path="/data", host_path="/mnt/imagenet"),
-                Mount("data", "raw", store="gcs", bucket="gs://raw", secret="gcs", secret_key="key.json"),
-            ],
-            results,
-            "ml",
-            "runs-vision",
-        ),
-        "Eval_1": job_manifest(
-            RunSpec(name="Eval_1", team="vision", image="evaluator:2", **filled), [], results, "ml", "runs-vision"
-        ),
-    }
+    train = jobs["train"]
+    pod = train["spec"]["template"]["spec"]
+    (main,) = pod["containers"]
+    env = env_of(main)
+    assert (train["metadata"]["namespace"], pod["serviceAccountName"]) == ("ml", "runs-vision")
+    assert (main["image"], main["command"]) == ("trainer:1", ["python", "train.py"])
+    assert (env["EPOCHS"], env["TOKEN"]) == ("3", "s3cr3t")
+    # The outputs claim comes from the NfsStorage, the read-only host path must exist on the node.
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["outputs-results"]["persistentVolumeClaim"] == {"claimName": "results"}
+    assert volumes["data-imagenet"]["hostPath"] == {"path": "/mnt/imagenet", "type": "Directory"}
+    assert {"name": "data-imagenet", "mountPath": "/data", "readOnly": True} in main["volumeMounts"]
+    assert env["POLYAXON_RUN_DATA_PATHS"] == '{"imagenet":"/data","raw":"gs://raw"}'
+    assert env["POLYAXON_RUN_OUTPUTS_PATH"] == "/outputs/vision/train/$(POLYAXON_RUN_EXECUTION_ID)"
+    assert env["POLYAXON_STORE_DATA_RAW"] == {"secretKeyRef": {"name": "gcs", "key": "key.json"}}
+    assert env["POLYAXON_EXPERIMENT_INFO"] == '{"project_name":"vision.my-project","experiment_name":"vision.my-project.train"}'
+    # What the template fills in: cpu and memory where a run sets none; runs that write no host path are no root.
+    assert main["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    assert pod["securityContext"]["runAsUser"] == 10001
     assert engine.value(template.namespace) == "ml"
     assert engine.value(template.generate_names) == {"train": "train-", "Eval_1": "eval-1-6e0f074d-"}
     assert jobs["Eval_1"]["metadata"]["generateName"] == "eval-1-6e0f074d-"
     # A secret input makes the specs secret.
     assert engine.is_secret(template.jobs)
-    assert engine.value(template.job("train")) == jobs["train"]
-    assert yaml.safe_load(engine.value(template.job_yaml("train"))) == jobs["train"]
+    assert engine.value(template.job("train")) == train
     assert (TEMPLATE, "vision", "") in registered(mock)
 
 
@@ -202,24 +194,8 @@ def test_run_template_team_defaults_to_the_namespace(mock):
         )
     )
     container = engine.value(template.job("eval"))["spec"]["template"]["spec"]["containers"][0]
-    env = {item["name"]: item.get("value") for item in container["env"]}
-    assert env["POLYAXON_RUN_OUTPUTS_PATH"] == "/o/ml/eval/$(POLYAXON_RUN_EXECUTION_ID)"
+    assert env_of(container)["POLYAXON_RUN_OUTPUTS_PATH"] == "/o/ml/eval/$(POLYAXON_RUN_EXECUTION_ID)"
     assert not engine.is_secret(template.jobs)
-
-
-@pytest.mark.parametrize(
-    "mount, words",
-    [
-        ({"name": "o", "mount_path": "/o", "host_path": "/h", "claim_name": "c"}, "exactly one of"),
-        ({"name": "o", "mount_path": "/o"}, "it has none"),
-        ({"name": "o", "claim_name": "c"}, "needs a mount_path"),
-        ({"name": "o", "bucket": "gs://b"}, "needs its store"),
-    ],
-)
-def test_run_template_refuses_a_mount_that_is_not_exactly_one_kind(mock, mount, words):
-    runs = {"r": {"image": "i", "data": [mount], "outputs": {"name": "o", "mount_path": "/o", "claim_name": "o"}}}
-    with pytest.raises(ValueError, match=f"RunTemplate 't': runs.r.data\\[0\\]: .*{words}"):
-        mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
 
 
 def test_team_namespace_bounds_its_pods_with_a_limit_range_and_a_quota(mock):
@@ -288,7 +264,7 @@ def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(
     )
     job = engine.value(template.job("train"))
     spec = job["spec"]["template"]["spec"]
-    variables = {item["name"]: item.get("value") for item in spec["containers"][0]["env"]}
+    variables = env_of(spec["containers"][0])
     assert variables["POLYAXON_REFS_OUTPUTS_PATHS"] == '{"jobs":["/shards/ml/prep"]}'
     assert {"name": "outputs-shards", "mountPath": "/shards", "readOnly": True} in spec["containers"][0]["volumeMounts"]
     assert (
@@ -309,30 +285,25 @@ def test_run_template_reads_earlier_runs_outputs_and_carries_each_runs_settings(
     }
 
 
-@pytest.mark.parametrize(
-    "run, words",
-    [
-        ({"outputs_refs": {"experiments": ["nope"]}}, "outputs_refs.experiments\\[0\\]: no run 'nope' to read"),
-        ({"outputs_refs": {"jobs": ["train"]}}, "is this run itself"),
-        ({"resources": {"requests": {"cpu": "4"}, "limits": {"cpu": "2"}}}, "4 may not exceed the limit 2"),
-        (
+def test_run_template_applies_its_defaults_under_each_runs_own_settings(mock):
+    template = mock.run(
+        lambda: RunTemplate(
+            "t",
             {
-                "node_selector": {"pool": "gpu"},
-                "data": [{"name": "d", "mount_path": "/d", "host_path": "/h", "node_selector": {"pool": "ssd"}}],
+                "namespace": "ml",
+                "service_account": "sa",
+                "defaults": {
+                    "resources": {"requests": {"cpu": "3"}, "limits": {"cpu": "3"}},
+                    "node_selector": {"pool": "gpu"},
+                    "labels": {"tier": "gold"},
+                    "ttl_seconds_after_finished": 60,
+                },
+                "runs": {"train": {"image": "i", "outputs": OUTPUTS, "labels": {"tier": "silver"}}},
             },
-            "its node_selector pins pool=gpu but mount 'd' pins pool=ssd: no node can run the pod",
-        ),
-    ],
-)
-def test_run_template_refuses_a_run_the_api_server_or_scheduler_would(mock, run, words):
-    runs = {"train": {"image": "i", "outputs": OUTPUTS, **run}}
-    with pytest.raises(ValueError, match=f"RunTemplate 't': runs.train: .*{words}"):
-        mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
-
-
-def test_run_template_keeps_its_own_labels_over_a_runs(mock):
-    runs = {"train": {"image": "i", "outputs": OUTPUTS, "labels": {"polyaxon-storage/run": "other", "tier": "gold"}}}
-    template = mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "sa", "runs": runs}))
+        )
+    )
     job = engine.value(template.job("train"))
-    for metadata in (job["metadata"], job["spec"]["template"]["metadata"]):
-        assert metadata["labels"]["polyaxon-storage/run"] == "train" and metadata["labels"]["tier"] == "gold"
+    pod = job["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["requests"]["cpu"] == "3"
+    assert (pod["nodeSelector"], job["metadata"]["labels"]["tier"]) == ({"pool": "gpu"}, "silver")
+    assert job["spec"]["ttlSecondsAfterFinished"] == 60

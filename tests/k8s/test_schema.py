@@ -1,35 +1,23 @@
-"""The public components pass Pulumi's component schema analyzer, so they could be served to other languages."""
+"""The components as another language sees them: the served schema, derived from their declarations, and
+each component constructed through the component provider with camelCase inputs."""
 
 from __future__ import annotations
 
-import inspect
+import json
+from typing import Any
 
-import pulumi
-from pulumi.provider.experimental.analyzer import Analyzer
-from pulumi.provider.experimental.schema import generate_schema
+import pytest
 
-import components
-
-
-def public_components() -> list[type[pulumi.ComponentResource]]:
-    exported = [getattr(components, name) for name in components.__all__]
-    return [item for item in exported if inspect.isclass(item) and issubclass(item, pulumi.ComponentResource)]
+from components.provider import PolyaxonStorageProvider, public_components, schema_path
+from components.core.config.run import RunTemplateArgs
 
 
-def package_schema() -> dict:
-    analyzed = Analyzer("polyaxon-storage").analyze(public_components())
-    return generate_schema(
-        "polyaxon-storage",
-        "0.2.0",
-        None,
-        analyzed["component_definitions"],
-        analyzed["type_definitions"],
-        list(analyzed["dependencies"]),
-    ).to_json()
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return json.loads(PolyaxonStorageProvider().schema)
 
 
-def test_every_public_component_is_in_the_schema_with_described_inputs_and_outputs():
-    schema = package_schema()
+def test_every_public_component_is_in_the_schema_with_described_inputs_and_outputs(schema):
     names = {component.__name__ for component in public_components()}
     assert names == {"TeamNamespace", "NfsStorage", "RunTemplate", "GcsBuckets", "S3Buckets", "AzureBlobContainers"}
     assert set(schema["resources"]) == {f"polyaxon-storage:index:{name}" for name in names}
@@ -39,13 +27,16 @@ def test_every_public_component_is_in_the_schema_with_described_inputs_and_outpu
         for kind in ("inputProperties", "properties"):
             for name, spec in resource[kind].items():
                 assert spec.get("description"), f"{token}.{name} has no description"
+    for token, kind in schema["types"].items():
+        assert kind.get("description"), token
+        for name, spec in kind.get("properties", {}).items():
+            assert spec.get("description"), f"{token}.{name} has no description"
 
 
-def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_are_plain():
-    schema = package_schema()
+def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_are_plain(schema):
     template = schema["resources"]["polyaxon-storage:index:RunTemplate"]["inputProperties"]
     run = schema["types"]["polyaxon-storage:index:RunArgs"]["properties"]
-    mount = schema["types"]["polyaxon-storage:index:StorageMountArgs"]["properties"]
+    mount = schema["types"]["polyaxon-storage:index:MountArgs"]["properties"]
     nfs = schema["resources"]["polyaxon-storage:index:NfsStorage"]["inputProperties"]
     gcs = schema["resources"]["polyaxon-storage:index:GcsBuckets"]["inputProperties"]
     azure = schema["resources"]["polyaxon-storage:index:AzureBlobContainers"]["inputProperties"]
@@ -53,7 +44,7 @@ def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_ar
     s3_bucket = schema["types"]["polyaxon-storage:index:S3BucketArgs"]["properties"]
     secret = schema["types"]["polyaxon-storage:index:CredentialsSecretArgs"]["properties"]
     for inputs, name in [
-        (template, "namespace"), (template, "serviceAccount"), (run, "image"),
+        (template, "namespace"), (template, "serviceAccount"), (template, "podSecurity"), (run, "image"),
         (mount, "claimName"), (mount, "bucket"), (mount, "secret"),
         (nfs, "server"), (nfs, "path"), (nfs, "namespace"),
         (gcs, "project"), (gcs_bucket, "kmsKey"), (s3_bucket, "kmsKey"), (azure, "subscriptionId"),
@@ -68,8 +59,32 @@ def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_ar
         assert inputs[name].get("plain") is True, name
 
 
-def test_required_inputs_are_the_ones_without_a_default():
-    schema = package_schema()
+def test_enumerations_are_enums_integers_are_integers_and_credentials_are_secret(schema):
+    types = schema["types"]
+    enums = {token.rsplit(":", 1)[1]: [member["value"] for member in spec["enum"]] for token, spec in types.items() if "enum" in spec}
+    assert enums["PodSecurityLevel"] == ["restricted", "baseline", "privileged"]
+    assert enums["Access"] == ["read-only", "read-write"]
+    assert enums["RunKind"] == ["experiment", "job"]
+    assert enums["Store"] == ["gcs", "s3", "azure"]
+    assert enums["ImagePullPolicy"] == ["Always", "IfNotPresent", "Never"]
+    assert set(enums["LogLevel"]) == {"INFO", "DEBUG", "WARN", "ERROR", "FATAL"}
+    run = types["polyaxon-storage:index:RunArgs"]["properties"]
+    assert run["kind"]["$ref"].endswith(":RunKind") and run["logLevel"]["$ref"].endswith(":LogLevel")
+    assert run["maxRestarts"]["type"] == "integer" and run["ttlSecondsAfterFinished"]["type"] == "integer"
+    assert types["polyaxon-storage:index:CredentialsSecretArgs"]["properties"]["data"]["secret"] is True
+    for component in ("GcsBuckets", "S3Buckets", "AzureBlobContainers"):
+        assert schema["resources"][f"polyaxon-storage:index:{component}"]["properties"]["credentials"]["secret"] is True
+    secrets = [
+        (token, name)
+        for token, spec in [*types.items(), *schema["resources"].items()]
+        for kind in ("properties", "inputProperties")
+        for name, prop in spec.get(kind, {}).items()
+        if prop.get("secret")
+    ]
+    assert len(secrets) == 4, secrets
+
+
+def test_required_inputs_are_the_ones_without_a_default(schema):
     required = {token.rsplit(":", 1)[1]: set(spec.get("requiredInputs", [])) for token, spec in schema["resources"].items()}
     assert required == {
         "TeamNamespace": {"namespace", "teams"},
@@ -79,3 +94,17 @@ def test_required_inputs_are_the_ones_without_a_default():
         "S3Buckets": {"buckets"},
         "AzureBlobContainers": {"containers"},
     }
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("runs.train_x.data[1].mount_path", "runs.train_x.data[1].mountPath"),
+        ("runs.t.env.MY_VAR", "runs.t.env.MY_VAR"),
+        ("runs.t.security_context.run_as_user", "runs.t.securityContext.runAsUser"),
+        ("runs.t.tolerations[0].toleration_seconds", "runs.t.tolerations[0].tolerationSeconds"),
+        ("bounds.secret_refs", "bounds.secretRefs"),
+    ],
+)
+def test_an_args_path_is_reported_in_the_schemas_names(path: str, expected: str) -> None:
+    assert schema_path(RunTemplateArgs, path) == expected

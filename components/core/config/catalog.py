@@ -11,113 +11,90 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
-from ...conventions import ALWAYS_WRITABLE_HOST_PATH, host_path_writable_allowed, path_within
+from ..declare import Input, Model, Spelling
+from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
-from ..resources import parse_quantity
-from .fields import AbsolutePath, CliText, MountPath, ObjectName, Quantity, Rfc3339Time, Strict
+from ..mounts import mounts_problems
+from ..stores import BUCKET_SCHEMES
+from .fields import (
+    AbsolutePath,
+    Capacity,
+    CliText,
+    MountPath,
+    NonEmptyText,
+    ObjectName,
+    Rfc3339Time,
+)
 
 Side = Literal["data", "outputs"]
 SIDES: tuple[Side, ...] = ("data", "outputs")
 
-# A bucket URL's scheme must match its store.
-BUCKET_SCHEMES: dict[str, tuple[str, ...]] = {
-    "gcs": ("gs://",),
-    "s3": ("s3://",),
-    "azure": ("wasbs://", "wasb://"),
-}
-# Where a container keeps what it runs on: no volume is mounted over them, no writable host path
-# is, holds or lies under them.
-SYSTEM_LOCATIONS = ("/etc", "/proc", "/sys", "/dev", "/run", "/var/run", "/var/lib/kubelet")
-# What no host path may show a run, even read-only: the node's kernel and devices, the kubelet's
-# credentials, and the container runtime, whose socket is control of every container on the node.
-NODE_CONTROL = (
-    "/proc",
-    "/sys",
-    "/dev",
-    "/var/lib/kubelet",
-    "/var/run/docker.sock",
-    "/run/docker.sock",
-    "/var/run/containerd",
-    "/run/containerd",
-    "/var/run/crio",
-    "/run/crio",
-    "/var/run/cri-dockerd.sock",
-    "/run/cri-dockerd.sock",
-)
 
 
-def overlaps(path: str, location: str) -> bool:
-    """`path` is `location`, lies under it, or holds it."""
-    return path_within(path, location) or path_within(location, path)
-
-
-class EntryBase(Strict):
-    read_only: bool = Field(False, alias="readOnly", description="Mount (or grant) read-only.")
+class EntryBase(Model):
+    read_only: bool = Field(False, description="Mount (or grant) read-only.")
     default: bool = Field(False, description="The default outputs entry (outputs side only).")
 
 
 class VolumeEntry(EntryBase):
-    mount_path: MountPath = Field(alias="mountPath", description="Where runs see the volume.")
+    mount_path: MountPath = Field(description="Where runs see the volume.")
 
 
 class HostPathEntry(VolumeEntry):
     kind: Literal["hostPath"] = Field("hostPath", exclude=True)
-    host_path: AbsolutePath = Field(alias="hostPath", description="Directory on the node.")
+    host_path: AbsolutePath = Field(description="Directory on the node.")
     node_selector: dict[str, str] = Field(
         default_factory=dict,
-        alias="nodeSelector",
         description="Node labels the data lives on; runs mounting it are pinned there.",
     )
 
 
-AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
 # Modes whose volume one node at a time can mount.
 SINGLE_NODE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
 
 
 class ExistingClaimEntry(VolumeEntry):
     kind: Literal["existingClaim"] = Field("existingClaim", exclude=True)
-    existing_claim: ObjectName = Field(alias="existingClaim", description="Claim in the run's namespace.")
-    access_mode: Optional[AccessMode] = Field(
-        None, alias="accessMode", description="The claim's access mode, for sharing warnings."
+    existing_claim: ObjectName = Field(description="Claim in the run's namespace.")
+    access_mode: Optional[Choice[AccessMode]] = Field(
+        None, description="The claim's access mode, for sharing warnings."
     )
 
 
-class NfsExport(Strict):
-    server: CliText = Field(min_length=1, description="NFS server address or host name.")
-    path: AbsolutePath = Field(description="Exported directory.")
+class NfsExport(Model):
+    """An NFS server's exported directory."""
+
+    server: Input[NonEmptyText] = Field(description="NFS server address or host name.")
+    path: Input[AbsolutePath] = Field(description="The exported directory.")
 
 
 DEFAULT_NFS_MOUNT_OPTIONS = ("nfsvers=4.1", "hard")
 
 
-class NfsEntry(VolumeEntry):
-    kind: Literal["nfs"] = Field("nfs", exclude=True)
-    nfs: NfsExport
-    size: Quantity = Field(description="Capacity, such as 500Gi.")
+class NfsVolume(Model):
+    """What the PersistentVolume of an NFS export says of it."""
+
+    size: Capacity = Field(description="Capacity of the volume and its claim, such as 500Gi.")
     mount_options: list[CliText] = Field(
         default_factory=lambda: list(DEFAULT_NFS_MOUNT_OPTIONS),
-        alias="mountOptions",
-        description="NFS mount options of the PersistentVolume.",
+        description="NFS mount options (not checked by the API: a wrong one fails the mount). Default nfsvers=4.1, hard.",
     )
 
-    @field_validator("size")
-    @classmethod
-    def _some_storage(cls, size: str) -> str:
-        if parse_quantity(size) == 0:
-            raise ValueError("must be more than 0, such as 500Gi")
-        return size
+
+class NfsEntry(VolumeEntry, NfsVolume):
+    kind: Literal["nfs"] = Field("nfs", exclude=True)
+    nfs: NfsExport
 
 
 class BucketEntry(EntryBase):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
-    store: Literal["gcs", "s3", "azure"]
+    store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
     secret: Optional[ObjectName] = Field(None, description="Secret holding the credentials.")
-    secret_key: Optional[str] = Field(None, alias="secretKey", description="Key in that secret.")
+    secret_key: Optional[str] = Field(None, description="Key in that secret.")
     create: bool = Field(False, description="The stack creates the bucket (and protects it).")
     credentials: Optional[Literal["managed"]] = Field(
         None, description="managed: the stack makes the identities, grants and Secrets (the default with create)."
@@ -125,14 +102,14 @@ class BucketEntry(EntryBase):
     location: Optional[CliText] = Field(None, description="gcs, azure: where the created bucket (or account) lives.")
     region: Optional[CliText] = Field(None, description="s3: the created bucket's region (default: aws:region).")
     resource_group: Optional[CliText] = Field(
-        None, alias="resourceGroup", description="azure: the resource group of the storage account."
+        None, description="azure: the resource group of the storage account."
     )
     sas_expiry: Optional[Rfc3339Time] = Field(
-        None, alias="sasExpiry", description="azure: when the SAS in the managed Secret expires (RFC 3339)."
+        None, description="azure: when the SAS in the managed Secret expires (RFC 3339)."
     )
     versioning: Optional[bool] = Field(None, description="Keep object versions of the created bucket (default true).")
     protect: Optional[bool] = Field(None, description="The created bucket cannot be deleted by an edit (default true).")
-    kms_key: Optional[CliText] = Field(None, alias="kmsKey", description="gcs, s3: a customer-managed key.")
+    kms_key: Optional[CliText] = Field(None, description="gcs, s3: a customer-managed key.")
 
     @property
     def managed(self) -> bool:
@@ -243,14 +220,13 @@ EMBEDDED_DEFAULT: dict[Side, dict[str, Entry]] = {
 }
 
 
-class Persistence(Strict):
+class Persistence(Model):
     """The catalog: named data and outputs entries."""
 
     data: dict[str, CatalogEntry] = Field(default_factory=dict)
     outputs: dict[str, CatalogEntry] = Field(default_factory=dict)
-    outputs_selection: Literal["first", "random"] = Field(
+    outputs_selection: Choice[OutputsSelection] = Field(
         "first",
-        alias="outputsSelection",
         description="How a run that names no outputs gets one: first writable by name, or a stable hash.",
     )
 
@@ -274,14 +250,15 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
 
     `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp.
     """
-    problems: list[Problem] = []
-    mount_owners: dict[str, str] = {}
+    problems: list[Problem] = mounts_problems(
+        [(entry, entry_path(side, name)) for side, name, entry in persistence.entries() if isinstance(entry, VolumeEntry)],
+        Spelling.CONFIG,
+        writable_host_paths,
+        "allowedWritableHostPaths",
+        "a run mounts data and outputs together",
+    )
     defaults = []
     for side, name, entry in persistence.entries():
-        if isinstance(entry, HostPathEntry):
-            problems.extend(_host_path_problems(side, name, entry, writable_host_paths))
-        if isinstance(entry, VolumeEntry):
-            problems.extend(_mount_path_problems(side, name, entry, mount_owners))
         if entry.default:
             if side == "data":
                 problems.append(
@@ -303,63 +280,6 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
             Problem("persistence.outputs", f"more than one entry is marked default: {', '.join(defaults)}; keep one")
         )
     return problems
-
-
-def system_location_problem(path: str) -> Optional[str]:
-    """Why a host path may not be mounted writable however the stack allows it, if it may not."""
-    location = next((location for location in SYSTEM_LOCATIONS + NODE_CONTROL if overlaps(path, location)), None)
-    if location is None:
-        return None
-    where = "is" if path == location else ("lies under" if path_within(path, location) else "holds")
-    return f"{path} {where} {location}, where the node keeps what it runs on"
-
-
-def _host_path_problems(side: Side, name: str, entry: HostPathEntry, writable_host_paths: tuple[str, ...]) -> list[Problem]:
-    path = entry_path(side, name, "hostPath")
-    control = next((location for location in NODE_CONTROL if overlaps(entry.host_path, location)), None)
-    if control is not None:
-        return [
-            Problem(
-                path,
-                f"{entry.host_path} would show the run {control}: the node's kernel, devices, kubelet or container "
-                "runtime, even read-only; mount the data from elsewhere",
-            )
-        ]
-    if entry.read_only:
-        return []
-    system = system_location_problem(entry.host_path)
-    if system is not None:
-        return [Problem(path, f"{system}: it may not be mounted writable; set readOnly: true or choose another path")]
-    if not host_path_writable_allowed(entry.host_path, writable_host_paths):
-        return [
-            Problem(
-                path,
-                f"{entry.host_path} would be mounted writable, and only host paths under "
-                f"{ALWAYS_WRITABLE_HOST_PATH} or allowedWritableHostPaths may be (the policy pack's "
-                "no-writable-host-path rule): set readOnly: true, or add the path to allowedWritableHostPaths "
-                "and to the pack's config",
-            )
-        ]
-    return []
-
-
-def _mount_path_problems(side: Side, name: str, entry: VolumeEntry, owners: dict[str, str]) -> list[Problem]:
-    path = entry_path(side, name, "mountPath")
-    system = next((location for location in SYSTEM_LOCATIONS if path_within(entry.mount_path, location)), None)
-    if system is not None:
-        return [
-            Problem(path, f"{entry.mount_path} would cover the container's {system}; mount the volume elsewhere, such as /data")
-        ]
-    owner = owners.setdefault(entry.mount_path, entry_path(side, name))
-    if owner != entry_path(side, name):
-        return [
-            Problem(
-                path,
-                f"{entry.mount_path} is already the mountPath of {owner}; "
-                "every entry needs its own, since a run mounts data and outputs together",
-            )
-        ]
-    return []
 
 
 def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:

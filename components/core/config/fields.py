@@ -13,10 +13,16 @@ import re
 from datetime import date, datetime, time, timezone
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from ..names import DNS_LABEL, ENV_NAME, LABEL_VALUE, LABEL_VALUE_MAX
-from ..resources import is_extended, quantity_text, quota_key, resource_name
+from ..resources import (
+    is_extended,
+    parse_quantity,
+    quantity_text,
+    quota_key,
+    resource_name,
+)
 
 # Kubernetes object names such as claim names are DNS-1123 subdomains.
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -41,12 +47,6 @@ IMAGE_REFERENCE = re.compile(
     rf"(?P<name>{_NAME})(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{{32,}})?"
 )
 IMAGE_NAME_MAX = 255
-
-
-class Strict(BaseModel):
-    """Base of every config model: unknown keys and loose types are errors."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
 
 def cli_text(value: Any) -> Any:
@@ -159,6 +159,25 @@ def _time(value: str) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _whole_number(value: Any) -> Any:
+    """Another language's whole number reaches a component as a float (`2` as `2.0`): it is that integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise ValueError("may not be empty")
+    return value
+
+
+def _some_storage(size: str) -> str:
+    if parse_quantity(size) == 0:
+        raise ValueError("must be more than 0, such as 500Gi")
+    return size
+
+
 def _grant(value: Any) -> Any:
     if value == "*":
         return value
@@ -170,6 +189,11 @@ def _grant(value: Any) -> Any:
 
 
 CliText = Annotated[str, BeforeValidator(cli_text)]
+NonEmptyText = Annotated[CliText, AfterValidator(_non_empty)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Count = Annotated[WholeNumber, Field(ge=0)]
+"""A whole number of things or seconds, 0 or more."""
+PositiveCount = Annotated[WholeNumber, Field(ge=1)]
 MountPath = Annotated[str, AfterValidator(_mount_path)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute)]
 ObjectName = Annotated[str, AfterValidator(_dns_subdomain)]
@@ -180,6 +204,8 @@ ImageReference = Annotated[str, BeforeValidator(cli_text), AfterValidator(_image
 FileImageReference = Annotated[str, AfterValidator(_image)]
 """An image reference in a Polyaxon file, where YAML, not the Pulumi CLI, typed the value."""
 Quantity = Annotated[str, BeforeValidator(quantity_text)]
+Capacity = Annotated[Quantity, AfterValidator(_some_storage)]
+"""A storage capacity: a quantity more than 0."""
 ResourceName = Annotated[str, AfterValidator(resource_name)]
 ExtendedResourceName = Annotated[str, AfterValidator(resource_name), AfterValidator(_extended)]
 QuotaKey = Annotated[str, AfterValidator(quota_key)]

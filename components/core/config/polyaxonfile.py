@@ -13,17 +13,21 @@ empty string).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping, Optional, Union
+from typing import Any, Literal, Mapping, Optional, Union
 
-from pydantic import BeforeValidator, Field, JsonValue, ValidationError
+from pydantic import Field, JsonValue, create_model
 
-from ..errors import ConfigError, Problem, child, problems_from_validation
+from ..declare import FileModel, Spelling, parse, settings_of
+from ..enums import Choice, LogLevel
+from ..errors import ConfigError, Problem, child
+from ..resources import ResourceLayer, polyaxon_quantity
+from ..settings import Layer
 from ..yaml_io import load_yaml
-from .fields import FileImageReference, LabelValue, ObjectName, ParamName, QualifiedName, Strict
-from .pod import Affinity, LogLevel, NodeSelectorMap, OutputsRefs, Toleration
+from .fields import FileImageReference, ParamName
+from .pod import PolyaxonResources
 from .request import RefsRequest, RequestFields, StorageRequest, storage_request
+from .run import RunSettings
 
 SUPPORTED_KINDS = ("experiment", "job")
 REFUSED_KINDS = {
@@ -48,90 +52,28 @@ BUILD_ONLY_KEYS = (
     "ref",
     "nocache",
 )
-# Polyaxon-file environment keys -> the stack run's key of the same meaning.
-ENVIRONMENT_KEYS = {
-    "labels": "labels",
-    "annotations": "annotations",
-    "node_selector": "nodeSelector",
-    "affinity": "affinity",
-    "tolerations": "tolerations",
-    "service_account": "serviceAccountName",
-    "image_pull_secrets": "imagePullSecrets",
-    "max_restarts": "maxRestarts",
-    "secret_refs": "secretRefs",
-    "config_map_refs": "configMapRefs",
-    "configmap_refs": "configMapRefs",
-    "outputs": "outputsRefs",
-}
 TEMPLATE_SECTIONS = ("build", "run", "environment")
 
 
-def _number(value: Any) -> Any:
-    """A Polyaxon number; rendered params arrive as text (`"{{ gpus }}"` -> `"2"`)."""
-    if isinstance(value, str):
-        try:
-            return float(Decimal(value.strip()))
-        except ArithmeticError:
-            raise ValueError(f"{value!r} is not a number") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("must be a number")
-    return float(value)
+FILE_SETTINGS = {name: declared for name, declared in settings_of(RunSettings).items() if declared.file}
+"""The run settings a file's `environment` gives, by field."""
+_ENVIRONMENT_TYPES = {
+    key: declared.file_type or RunSettings.model_fields[name].annotation
+    for name, declared in FILE_SETTINGS.items()
+    for key in declared.file
+}
+# The environment's keys: the storage request, each run setting's file keys (with its type, the file's own
+# where it spells it otherwise), and what a file may say that is refused or not used here.
+_Environment = create_model(
+    "_Environment",
+    __base__=RefsRequest,
+    index=(Optional[int], Field(None, alias="index")),
+    **{key: (Optional[kind], Field(None, alias=key)) for key, kind in _ENVIRONMENT_TYPES.items()},
+    **{key: (Optional[JsonValue], Field(None, alias=key)) for key in DISTRIBUTED_KEYS},
+)
 
 
-def _whole(value: Any) -> Any:
-    number = _number(value)
-    if number != int(number):
-        raise ValueError(f"{value} is counted in whole units")
-    return int(number)
-
-
-Amount = Annotated[float, BeforeValidator(_number), Field(ge=0)]
-WholeAmount = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
-
-
-class _Amounts(Strict):
-    requests: Optional[Amount] = None
-    limits: Optional[Amount] = None
-
-
-class _WholeAmounts(Strict):
-    requests: Optional[WholeAmount] = None
-    limits: Optional[WholeAmount] = None
-
-
-class PolyaxonResources(Strict):
-    """Polyaxon's spelling: cpu in cores, memory in MiB, gpu and tpu in devices."""
-
-    cpu: Optional[_Amounts] = None
-    memory: Optional[_Amounts] = None
-    gpu: Optional[_WholeAmounts] = None
-    tpu: Optional[_WholeAmounts] = None
-
-
-class _Environment(RefsRequest):
-    index: Optional[int] = None
-    resources: Optional[PolyaxonResources] = None
-    labels: Optional[dict[QualifiedName, LabelValue]] = None
-    annotations: Optional[dict[QualifiedName, str]] = None
-    node_selector: Optional[NodeSelectorMap] = None
-    affinity: Optional[Affinity] = None
-    tolerations: Optional[list[Toleration]] = None
-    service_account: Optional[ObjectName] = None
-    image_pull_secrets: Optional[list[ObjectName]] = None
-    max_restarts: Optional[WholeAmount] = None
-    secret_refs: Optional[list[ObjectName]] = None
-    config_map_refs: Optional[list[ObjectName]] = None
-    configmap_refs: Optional[list[ObjectName]] = None
-    outputs: Optional[OutputsRefs] = None
-    replicas: Optional[JsonValue] = None
-    tensorflow: Optional[JsonValue] = None
-    horovod: Optional[JsonValue] = None
-    pytorch: Optional[JsonValue] = None
-    mxnet: Optional[JsonValue] = None
-    mpi: Optional[JsonValue] = None
-
-
-class _IO(Strict):
+class _IO(FileModel):
     name: ParamName
     description: Optional[str] = None
     type: Optional[str] = None
@@ -142,12 +84,12 @@ class _IO(Strict):
     options: Optional[list[JsonValue]] = None
 
 
-class _Logging(Strict):
-    level: Optional[LogLevel] = None
+class _Logging(FileModel):
+    level: Optional[Choice[LogLevel]] = None
     formatter: Optional[str] = None
 
 
-class _Build(Strict):
+class _Build(FileModel):
     image: Optional[FileImageReference] = None
     backend: Optional[Literal["native", "kaniko", "other"]] = None
     dockerfile: Optional[str] = None
@@ -161,11 +103,11 @@ class _Build(Strict):
     nocache: Optional[bool] = None
 
 
-class _Run(Strict):
+class _Run(FileModel):
     cmd: Union[str, list[str]]
 
 
-class _PolyaxonFile(Strict):
+class _PolyaxonFile(FileModel):
     version: Literal[1]
     kind: Literal["experiment", "job"]
     name: Optional[str] = None
@@ -185,14 +127,35 @@ class _PolyaxonFile(Strict):
 
 @dataclass(frozen=True)
 class FileSettings:
-    """The file's environment as stack-run keys, and where each was written (for messages)."""
+    """The run settings the file gives, and where each was written (for messages)."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
-    """Stack run key -> value (`nodeSelector`, `maxRestarts`, ...); resources stay in Polyaxon's spelling."""
+    """Run setting -> value (`node_selector`, `max_restarts`, ...); resources stay in Polyaxon's spelling."""
     paths: Mapping[str, str] = field(default_factory=dict)
-    """Stack run key -> the file's path of it (`train.yaml: environment.node_selector`)."""
+    """Run setting -> the file's path of it (`train.yaml: environment.node_selector`)."""
     resources: Optional[PolyaxonResources] = None
     resources_path: str = ""
+
+    def layer(self, gpu_resource: str, tpu_resource: str) -> Layer:
+        """The file's layer of a run's settings, its resources in Kubernetes' spelling."""
+        return Layer(self.values, self.paths, file_resources(self.resources, self.resources_path, gpu_resource, tpu_resource))
+
+
+def file_resources(
+    resources: Optional[PolyaxonResources], path: str, gpu_resource: str, tpu_resource: str
+) -> ResourceLayer:
+    """Polyaxon's `resources` (cpu cores, memory MiB, gpu, tpu) as requests and limits, each at its file path."""
+    names = {"cpu": "cpu", "memory": "memory", "gpu": gpu_resource, "tpu": tpu_resource}
+    sides: dict[str, dict[str, str]] = {"requests": {}, "limits": {}}
+    paths = {}
+    for kind, name in names.items():
+        amounts = getattr(resources, kind) if resources else None
+        for side in sides:
+            amount = getattr(amounts, side) if amounts else None
+            if amount is not None:
+                sides[side][name] = polyaxon_quantity(kind, amount)
+                paths[side, name] = child(child(path, kind), side)
+    return ResourceLayer(path, sides["requests"], sides["limits"], paths)
 
 
 @dataclass(frozen=True)
@@ -201,13 +164,21 @@ class PolyaxonFile:
     kind: str
     name: Optional[str]
     request: StorageRequest
-    image: Optional[str]
-    command: Optional[list[str]]
     settings: FileSettings
+    """The run settings it gives: its environment's, its image, command and log level."""
     params: Optional[dict[str, Any]]
     """The params the file was rendered with (declarations, inputs' defaults, overrides); None when it has none."""
-    log_level: Optional[str]
     warnings: tuple[Problem, ...] = ()
+
+    @property
+    def image(self) -> Optional[str]:
+        """Its `build.image`."""
+        return self.settings.values.get("image")
+
+    @property
+    def command(self) -> Optional[list[str]]:
+        """Its `run.cmd`, run by a shell."""
+        return self.settings.values.get("command")
 
 
 def load_polyaxonfile(path: Path, overrides: Optional[Mapping[str, tuple[Any, str]]] = None) -> PolyaxonFile:
@@ -225,10 +196,8 @@ def load_polyaxonfile(path: Path, overrides: Optional[Mapping[str, tuple[Any, st
     for section in TEMPLATE_SECTIONS:
         if section in document:
             rendered[section] = _render(document[section], params or {}, child(where, section), problems)
-    try:
-        parsed = _PolyaxonFile.model_validate(rendered)
-    except ValidationError as error:
-        problems.extend(problems_from_validation(error, (where,)))
+    parsed, found = parse(_PolyaxonFile, rendered, Spelling.CONFIG, (where,))
+    problems.extend(found)
     if problems:
         raise ConfigError(problems)
     environment = parsed.environment or _Environment()
@@ -249,19 +218,13 @@ def load_polyaxonfile(path: Path, overrides: Optional[Mapping[str, tuple[Any, st
         )
     # In a Polyaxon file the request sits under environment: only.
     request = storage_request(RequestFields(environment=environment), where)
-    cmd = parsed.run.cmd if parsed.run else None
-    # Polyaxon ran `cmd` through a shell; a list of commands runs in sequence.
-    command = None if cmd is None else ["/bin/sh", "-c", cmd if isinstance(cmd, str) else " && ".join(cmd)]
     return PolyaxonFile(
         path=path,
         kind=parsed.kind,
         name=parsed.name,
         request=request,
-        image=parsed.build.image if parsed.build else None,
-        command=command,
-        settings=_settings(environment, child(where, "environment")),
+        settings=_settings(parsed, environment, params, where),
         params=params,
-        log_level=parsed.logging.level if parsed.logging else None,
         warnings=tuple(_warnings(parsed, where)),
     )
 
@@ -355,14 +318,30 @@ def _render(value: Any, params: Mapping[str, Any], path: str, problems: list[Pro
     return value
 
 
-def _settings(environment: _Environment, path: str) -> FileSettings:
-    values: dict[str, Any] = {}
-    paths: dict[str, str] = {}
-    for key, run_key in ENVIRONMENT_KEYS.items():
-        value = getattr(environment, key)
-        if value is not None:
-            values[run_key], paths[run_key] = value, child(path, key)
-    return FileSettings(values, paths, environment.resources, child(path, "resources"))
+def _settings(parsed: _PolyaxonFile, environment: Any, params: Optional[dict[str, Any]], where: str) -> FileSettings:
+    """The run settings a file gives, each at its path in the file."""
+    given: dict[str, tuple[Any, str]] = {"kind": (parsed.kind, child(where, "kind"))}
+    if params is not None:
+        given["params"] = (params, child(where, "params"))
+    if parsed.build and parsed.build.image:
+        given["image"] = (parsed.build.image, child(where, "build.image"))
+    if parsed.run:
+        cmd = parsed.run.cmd
+        # Polyaxon ran `cmd` through a shell; a list of commands runs in sequence.
+        given["command"] = (["/bin/sh", "-c", cmd if isinstance(cmd, str) else " && ".join(cmd)], child(where, "run.cmd"))
+    if parsed.logging and parsed.logging.level:
+        given["log_level"] = (parsed.logging.level, child(where, "logging.level"))
+    for name, declared in FILE_SETTINGS.items():
+        for key in declared.file:
+            value = getattr(environment, key)
+            if value is not None and name != "resources":
+                given[name] = (value, child(where, f"environment.{key}"))
+    return FileSettings(
+        {name: value for name, (value, _) in given.items()},
+        {name: path for name, (_, path) in given.items()},
+        environment.resources,
+        child(where, "environment.resources"),
+    )
 
 
 def _warnings(parsed: _PolyaxonFile, where: str) -> list[Problem]:

@@ -12,30 +12,35 @@ from typing import Any, Optional
 
 from pydantic import Field
 
+from ..declare import Model
 from ..errors import ConfigError, Problem, child
-from .fields import CliText, Strict
+from .fields import CliText
+
+# Polyaxon's own spelling, in a stack config as in a Polyaxon file: each key's alias is its name.
 
 
-class PersistenceRequest(Strict):
+class PersistenceRequest(Model):
     """The v0.4 spelling."""
 
-    data: Optional[list[CliText]] = Field(None, description="Data entries to mount, in this order.")
-    outputs: Optional[CliText] = Field(None, description="The outputs entry to mount.")
+    data: Optional[list[CliText]] = Field(None, alias="data", description="Data entries to mount, in this order.")
+    outputs: Optional[CliText] = Field(None, alias="outputs", description="The outputs entry to mount.")
 
 
-class RefsRequest(Strict):
+class RefsRequest(Model):
     """The v0.5 spelling, and the place both spellings may sit in."""
 
-    persistence: Optional[PersistenceRequest] = None
-    data_refs: Optional[list[CliText]] = Field(None, description="Data entries to mount, in this order.")
-    outputs_refs: Optional[list[CliText]] = Field(None, description="Exactly one outputs entry.")
-    artifact_refs: Optional[list[CliText]] = Field(None, description="Same as outputs_refs.")
+    persistence: Optional[PersistenceRequest] = Field(None, alias="persistence")
+    data_refs: Optional[list[CliText]] = Field(None, alias="data_refs", description="Data entries to mount, in order.")
+    outputs_entry: Optional[list[CliText]] = Field(
+        None, alias="outputs_refs", description="Exactly one outputs entry (the outputs_refs of Polyaxon 0.5)."
+    )
+    artifact_refs: Optional[list[CliText]] = Field(None, alias="artifact_refs", description="Same as outputs_refs.")
 
 
 class RequestFields(RefsRequest):
     """A run's request keys: at its top level, or under `environment`."""
 
-    environment: Optional[RefsRequest] = None
+    environment: Optional[RefsRequest] = Field(None, alias="environment")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ class StorageRequest:
         return self.data is None and self.outputs is None
 
 
-REQUEST_KEYS = ("persistence", "data_refs", "outputs_refs", "artifact_refs")
+REQUEST_KEYS = {"persistence": "persistence", "data_refs": "data_refs", "outputs_refs": "outputs_entry", "artifact_refs": "artifact_refs"}
+"""Each request key, as written, and its field."""
 
 
 def storage_request(fields: RequestFields, path: str) -> StorageRequest:
@@ -67,16 +73,16 @@ def storage_request(fields: RequestFields, path: str) -> StorageRequest:
     # every (value, config path) given for each request key
     spots: dict[str, list[tuple[Any, str]]] = {}
     for place_path, place in places:
-        for key in REQUEST_KEYS:
-            if getattr(place, key) is not None:
-                spots.setdefault(key, []).append((getattr(place, key), child(place_path, key)))
+        for key, field in REQUEST_KEYS.items():
+            if getattr(place, field) is not None:
+                spots.setdefault(key, []).append((getattr(place, field), child(place_path, key)))
 
     problems = [
         Problem(given[1][1], f"is also given at {given[0][1]}; give it once")
         for given in spots.values()
         if len(given) > 1
     ]
-    refs = [key for key in REQUEST_KEYS[1:] if key in spots]
+    refs = [key for key in list(REQUEST_KEYS)[1:] if key in spots]
     if "persistence" in spots and refs:
         problems.append(
             Problem(path, f"uses both persistence (v0.4) and {', '.join(refs)} (v0.5); use one spelling")

@@ -7,72 +7,48 @@ part that is sound, and every problem is reported at once.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
-from pydantic import Field, JsonValue, ValidationError, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from ..errors import ConfigError, Problem, child, problems_from_validation
-from .catalog import Persistence, system_location_problem
-from .fields import (
-    AbsolutePath,
-    CliText,
-    EnvName,
-    ExtendedResourceName,
-    Grant,
-    ImageReference,
-    NamespaceName,
-    ObjectName,
-    ParamName,
-    Quantity,
-    QuotaKey,
-    Rfc3339Time,
-    Strict,
-    identifier,
-)
-from .pod import LogLevel, OutputsRefs, PodDefaults, Resources, RunKind
+from ..declare import Model, Spelling, parse, spelling_of
+from ..errors import ConfigError, Problem, child
+from ..mounts import system_location_problem
+from .catalog import Persistence
+from .fields import CliText, Grant, NamespaceName, Rfc3339Time, identifier
+from .pod import Resources
 from .request import RequestFields
+from .run import (
+    JobSettings,
+    PodAllowances,
+    RunDefaults,
+    RunSettings,
+    TeamBounds,
+    WritableHostPaths,
+)
 
 DEFAULT_NAMESPACE = "polyaxon"
-DEFAULT_INIT_IMAGE = "busybox:1.37.0"
-DEFAULT_GPU_RESOURCE = "nvidia.com/gpu"
-DEFAULT_TPU_RESOURCE = "cloud-tpus.google.com/v2"
-DEFAULT_TPU_TF_VERSION = "1.12"
-# What a namespace's teams may use beyond storage: set per team, or at the top level without teams.
-TEAM_BOUNDS = ("quota", "serviceAccounts", "secretRefs", "configMapRefs")
+TEAM_BOUNDS = tuple(TeamBounds.model_fields)
+"""What a namespace's teams may use beyond storage: set per team, or at the top level without teams."""
 
 
-class TeamBounds(Strict):
-    quota: Optional[dict[QuotaKey, Quantity]] = Field(
-        None, description="The namespace's ResourceQuota (spec.hard); teams sharing a namespace give the same."
-    )
-    serviceAccounts: list[ObjectName] = Field(
-        default_factory=list, description="ServiceAccounts (existing, in the namespace) runs may name."
-    )
-    secretRefs: list[ObjectName] = Field(
-        default_factory=list, description="Secrets (in the namespace) runs may load as environment."
-    )
-    configMapRefs: list[ObjectName] = Field(
-        default_factory=list, description="ConfigMaps (in the namespace) runs may load as environment."
-    )
+class Team(TeamBounds, PodAllowances):
+    """A team: its namespace, the catalog entries it may use, and what its runs get and may name."""
 
-
-class Team(TeamBounds):
     namespace: NamespaceName = Field(description="Namespace the team's runs go to.")
-    existingNamespace: bool = Field(
+    existing_namespace: bool = Field(
         False, description="The namespace exists already: adopt it (labels only) instead of creating it."
     )
     data: Grant = Field(default_factory=list, description='Data entries the team may use, or "*".')
     outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
-    allowPrivileged: bool = Field(
-        False, description="Let runs outside restricted namespaces go beyond Pod Security baseline."
-    )
-    runDefaults: PodDefaults = Field(
-        default_factory=PodDefaults, description="What the team's runs get unless they set it, over the stack's."
+    run_defaults: RunDefaults = Field(
+        default_factory=RunDefaults, description="What the team's runs get unless they set it, over the stack's."
     )
 
 
-class WorkloadIdentityCloud(Strict):
+class WorkloadIdentityCloud(Model):
     teams: Optional[list[CliText]] = Field(
         None, description="The teams whose runs use it (default: every team); the others get keys."
     )
@@ -85,20 +61,22 @@ class GkeWorkloadIdentity(WorkloadIdentityCloud):
 class EksWorkloadIdentity(WorkloadIdentityCloud):
     """EKS: IAM roles for service accounts (the cluster's OIDC provider), or EKS Pod Identity."""
 
-    oidcProviderArn: Optional[CliText] = Field(None, description="IRSA: the ARN of the cluster's IAM OIDC provider.")
-    oidcIssuer: Optional[CliText] = Field(None, description="IRSA: the cluster's OIDC issuer URL.")
-    clusterName: Optional[CliText] = Field(None, description="Pod Identity: the EKS cluster's name.")
-    podIdentity: bool = Field(False, description="Use EKS Pod Identity associations instead of IRSA.")
+    oidc_provider_arn: Optional[CliText] = Field(None, description="IRSA: the ARN of the cluster's IAM OIDC provider.")
+    oidc_issuer: Optional[CliText] = Field(None, description="IRSA: the cluster's OIDC issuer URL.")
+    cluster_name: Optional[CliText] = Field(None, description="Pod Identity: the EKS cluster's name.")
+    pod_identity: bool = Field(False, description="Use EKS Pod Identity associations instead of IRSA.")
 
     @model_validator(mode="after")
-    def _one_mechanism(self) -> "EksWorkloadIdentity":
-        if self.podIdentity:
-            if self.clusterName is None or self.oidcProviderArn or self.oidcIssuer:
-                raise ValueError("with podIdentity: true, give clusterName (and no oidcProviderArn or oidcIssuer)")
-        elif self.clusterName is not None or not (self.oidcProviderArn and self.oidcIssuer):
+    def _one_mechanism(self, info: ValidationInfo) -> "EksWorkloadIdentity":
+        key = lambda field: self.spelled(field, spelling_of(info))  # noqa: E731
+        arn, issuer, cluster, pod = (key(f) for f in ("oidc_provider_arn", "oidc_issuer", "cluster_name", "pod_identity"))
+        if self.pod_identity:
+            if self.cluster_name is None or self.oidc_provider_arn or self.oidc_issuer:
+                raise ValueError(f"with {pod}: true, give {cluster} (and no {arn} or {issuer})")
+        elif self.cluster_name is not None or not (self.oidc_provider_arn and self.oidc_issuer):
             raise ValueError(
-                "give oidcProviderArn and oidcIssuer (IAM roles for service accounts), "
-                "or clusterName with podIdentity: true (EKS Pod Identity)"
+                f"give {arn} and {issuer} (IAM roles for service accounts), "
+                f"or {cluster} with {pod}: true (EKS Pod Identity)"
             )
         return self
 
@@ -106,11 +84,11 @@ class EksWorkloadIdentity(WorkloadIdentityCloud):
 class AksWorkloadIdentity(WorkloadIdentityCloud):
     """AKS workload identity: a user-assigned identity per team, federated with its ServiceAccount."""
 
-    oidcIssuerUrl: CliText = Field(description="The cluster's OIDC issuer URL.")
-    resourceGroup: CliText = Field(description="The resource group the teams' identities are made in.")
+    oidc_issuer_url: CliText = Field(description="The cluster's OIDC issuer URL.")
+    resource_group: CliText = Field(description="The resource group the teams' identities are made in.")
 
 
-class WorkloadIdentity(Strict):
+class WorkloadIdentity(Model):
     """Clouds whose managed buckets are reached without keys, through the cluster's workload identity."""
 
     gke: Optional[GkeWorkloadIdentity] = None
@@ -118,115 +96,52 @@ class WorkloadIdentity(Strict):
     aks: Optional[AksWorkloadIdentity] = None
 
 
-class Cluster(Strict):
+class Cluster(Model):
     """What the stack knows of the cluster: its nodes (for host-path warnings) and its workload identity."""
 
-    multiNode: bool = Field(False, description="The cluster has more than one node.")
-    nodePools: list[CliText] = Field(default_factory=list, description="Names of the cluster's node pools.")
-    workloadIdentity: WorkloadIdentity = Field(
+    multi_node: bool = Field(False, description="The cluster has more than one node.")
+    node_pools: list[CliText] = Field(default_factory=list, description="Names of the cluster's node pools.")
+    workload_identity: WorkloadIdentity = Field(
         default_factory=WorkloadIdentity, description="Per cloud: managed buckets reached without keys."
     )
 
     @property
     def is_multi_node(self) -> bool:
-        return self.multiNode or len(self.nodePools) > 1
+        return self.multi_node or len(self.node_pools) > 1
 
 
-class Capabilities(Strict):
-    add: Optional[list[CliText]] = None
-    drop: Optional[list[CliText]] = None
+class Run(RequestFields, RunSettings):
+    """A run of the stack: its settings, its team, and its storage request or Polyaxon file."""
 
-
-class SeccompProfile(Strict):
-    type: Literal["RuntimeDefault", "Localhost", "Unconfined"]
-    localhostProfile: Optional[CliText] = None
-
-
-class SecurityContext(Strict):
-    """Container security context fields a run may override (Kubernetes spelling)."""
-
-    allowPrivilegeEscalation: Optional[bool] = None
-    capabilities: Optional[Capabilities] = None
-    privileged: Optional[bool] = None
-    readOnlyRootFilesystem: Optional[bool] = None
-    runAsNonRoot: Optional[bool] = None
-    runAsUser: Optional[int] = None
-    runAsGroup: Optional[int] = None
-    seccompProfile: Optional[SeccompProfile] = None
-
-
-class Run(RequestFields, PodDefaults):
     team: Optional[CliText] = Field(None, description="The team the run belongs to (required with teams).")
-    image: Optional[ImageReference] = Field(None, description="Container image.")
-    command: Optional[list[CliText]] = Field(None, description="Container entrypoint.")
-    args: Optional[list[CliText]] = Field(None, description="Arguments to the entrypoint.")
-    env: dict[EnvName, CliText] = Field(default_factory=dict, description="Extra environment variables.")
-    securityContext: Optional[SecurityContext] = Field(
-        None, description="Overrides of the hardened default container security context."
-    )
-    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] = Field(
-        "Always", description="When the kubelet pulls the image (Always: a tag always means its current image)."
-    )
-    automountServiceAccountToken: bool = Field(
-        False, description="Mount an API token into the pod (only for runs that call the Kubernetes API)."
-    )
     polyaxonfile: Optional[CliText] = Field(
         None, description="Polyaxon file, in the project directory, the run is read from (this run's keys win)."
     )
-    kind: Optional[RunKind] = Field(None, description="experiment (default) or job, as polyaxon-client sees it.")
-    serviceAccountName: Optional[ObjectName] = Field(
-        None, description="Run as this ServiceAccount of the team's serviceAccounts, not the team's own."
-    )
-    secretRefs: list[ObjectName] = Field(
-        default_factory=list, description="Secrets of the team's secretRefs loaded as environment."
-    )
-    configMapRefs: list[ObjectName] = Field(
-        default_factory=list, description="ConfigMaps of the team's configMapRefs loaded as environment."
-    )
-    maxRestarts: Optional[int] = Field(None, ge=0, description="Retries after a failure (default none).")
-    shmSize: Optional[Quantity] = Field(None, description="Size of /dev/shm (default: the memory limit).")
-    outputsRefs: Optional[OutputsRefs] = Field(None, description="Earlier runs whose outputs this run reads.")
-    params: Optional[dict[ParamName, JsonValue]] = Field(
-        None, description="Params (POLYAXON_PARAMS), over the Polyaxon file's."
-    )
-    logLevel: Optional[LogLevel] = Field(None, description="POLYAXON_LOG_LEVEL (default INFO).")
 
 
-class StackConfig(TeamBounds):
+class StackConfig(TeamBounds, JobSettings, PodAllowances, WritableHostPaths):
     persistence: Persistence = Field(default_factory=Persistence)
     namespace: NamespaceName = Field(
         DEFAULT_NAMESPACE, description="Namespace of runs when no teams are defined (each team names its own)."
     )
-    existingNamespace: bool = Field(False, description="`namespace` exists already: adopt it, do not create it.")
-    allowPrivileged: bool = Field(
-        False, description="Without teams: let runs outside a restricted namespace go beyond Pod Security baseline."
-    )
+    existing_namespace: bool = Field(False, description="`namespace` exists already: adopt it, do not create it.")
     teams: Optional[dict[str, Team]] = None
     runs: dict[str, Run] = Field(default_factory=dict)
     cluster: Cluster = Field(default_factory=Cluster)
-    runDefaults: PodDefaults = Field(
-        default_factory=PodDefaults, description="What every run gets unless it or its team sets it."
+    run_defaults: RunDefaults = Field(
+        default_factory=RunDefaults, description="What every run gets unless it or its team sets it."
     )
-    defaultResources: Optional[Resources] = Field(None, description="The old name of runDefaults.resources.")
-    gpuResource: ExtendedResourceName = Field(DEFAULT_GPU_RESOURCE, description="The resource a GPU is.")
-    tpuResource: ExtendedResourceName = Field(DEFAULT_TPU_RESOURCE, description="The resource a TPU is.")
-    tpuTfVersion: CliText = Field(DEFAULT_TPU_TF_VERSION, description="TensorFlow version of TPU runs' TPUs.")
-    initImage: ImageReference = Field(DEFAULT_INIT_IMAGE, description="Image that creates the outputs directory.")
-    credentialsRotation: Optional[Rfc3339Time] = Field(
+    default_resources: Optional[Resources] = Field(None, description="The old name of runDefaults.resources.")
+    credentials_rotation: Optional[Rfc3339Time] = Field(
         None, description="When managed credentials were last rotated: changing it replaces every key and SAS."
-    )
-    allowedWritableHostPaths: list[AbsolutePath] = Field(
-        default_factory=list,
-        description="Host paths (and everything under them) entries may mount writable, besides /tmp; "
-        "the policy pack's no-writable-host-path config must list them too.",
     )
 
 
 def stack_resources(config: StackConfig) -> tuple[Optional[Resources], str]:
     """The stack's default resources and where they are written (runDefaults.resources, or its old name)."""
-    if config.defaultResources is not None:
-        return config.defaultResources, "defaultResources"
-    return config.runDefaults.resources, "runDefaults.resources"
+    if config.default_resources is not None:
+        return config.default_resources, "defaultResources"
+    return config.run_defaults.resources, "runDefaults.resources"
 
 
 @dataclass(frozen=True)
@@ -240,13 +155,31 @@ class ParsedStack:
     """Top-level keys whose value was refused (`runs` only when the runs are not a mapping)."""
 
 
+STACK_KEYS = {StackConfig.spelled(name, Spelling.CONFIG): name for name in StackConfig.model_fields}
+"""Each top-level key of a stack config, as written, and its field."""
+
+
+def text_keys() -> frozenset[str]:
+    """The keys whose values are text: the CLI hands those over as they are, every other value as JSON text."""
+    return frozenset(key for key, name in STACK_KEYS.items() if _is_text(StackConfig.model_fields[name].annotation))
+
+
+def _is_text(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_text(typing.get_args(annotation)[0])
+    if origin is Union:
+        return all(_is_text(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+    return annotation is str
+
+
 def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
     """Validate the raw config values (key without namespace -> value), each part on its own."""
     problems: list[Problem] = []
     sound: dict[str, Any] = {}
     refused = set()
     for key, value in values.items():
-        if key not in StackConfig.model_fields:
+        if key not in STACK_KEYS:
             problems.append(Problem(key, "unknown key here (check its spelling and the config reference)"))
         elif key == "runs" and isinstance(value, dict):
             sound["runs"] = {}
@@ -262,7 +195,7 @@ def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
             else:
                 sound[key] = value
             problems.extend(found)
-    config = StackConfig.model_validate(sound)
+    config, _ = parse(StackConfig, sound, Spelling.CONFIG)
     problems.extend(_cross_key_problems(config, values))
     return ParsedStack(config, tuple(problems), frozenset(refused))
 
@@ -276,23 +209,20 @@ def parse_stack_config(values: Mapping[str, Any]) -> StackConfig:
 
 
 def _refused(part: dict[str, Any]) -> list[Problem]:
-    try:
-        StackConfig.model_validate(part)
-    except ValidationError as error:
-        return problems_from_validation(error)
-    return []
+    return parse(StackConfig, part, Spelling.CONFIG)[1]
 
 
 def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[Problem]:
     problems = []
-    if config.defaultResources is not None and config.runDefaults.resources is not None:
+    if config.default_resources is not None and config.run_defaults.resources is not None:
         problems.append(
             Problem("defaultResources", "is the old name of runDefaults.resources, which is given too; keep one")
         )
     if config.teams is not None:
+        bounds = [StackConfig.spelled(field, Spelling.CONFIG) for field in TEAM_BOUNDS]
         problems.extend(
             Problem(key, "is set per team (teams.<team>." + key + ") when teams are defined")
-            for key in TEAM_BOUNDS
+            for key in bounds
             if key in values
         )
     for kind, names in (("teams", config.teams or {}), ("runs", config.runs)):
@@ -301,7 +231,7 @@ def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[
                 identifier(name)
             except ValueError as error:
                 problems.append(Problem(child(kind, name), str(error)))
-    for index, path in enumerate(config.allowedWritableHostPaths):
+    for index, path in enumerate(config.allowed_writable_host_paths):
         system = system_location_problem(path)
         if system is not None:
             problems.append(Problem(f"allowedWritableHostPaths[{index}]", f"{system}: no run may write there"))
