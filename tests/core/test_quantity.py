@@ -160,6 +160,7 @@ def test_valid_quantities_have_the_clients_value(text):
 @example("++1")
 @example("+-1")
 @example("1 Gi")
+@example(" 2K")  # whitespace is told before the K
 @example("1Gi ")
 @example("2ki")
 @example("1mi")
@@ -227,6 +228,7 @@ def test_quantities_mean_what_the_client_makes_of_them(text, value):
         ("", "'' is not a Kubernetes quantity (a number with an optional suffix, such as 500m, 2Gi or 1e3)"),
         (" 1", "is not a Kubernetes quantity"),
         ("1\u00a0Gi", "is not a Kubernetes quantity"),
+        ("1 K", "'1 K' is not a Kubernetes quantity"),
         ("2K", "'2K': K is no quantity suffix; write k (1000) or Ki (1024)"),
         ("-2K", "K is no quantity suffix"),
         ("-1", "'-1' is negative; a quantity is zero or more"),
