@@ -1,22 +1,21 @@
 """Kubernetes quantities and resource requirements, held to what the API server enforces (run-spec.md §2).
 
-Quantities are parsed with the Kubernetes Python client's own parser
-(`kubernetes.utils.quantity`); the few inputs it lets through that the API
-server refuses (negative, not finite, spaces, a bare `K`) are
-refused here. Resource names are the standard ones or domain-qualified
-extended resources.
+Quantities are read by `quantity.py`: the Kubernetes quantity grammar as the
+Kubernetes Python client reads it, less the few inputs the client lets
+through that the API server refuses (negative, not finite, spaces, a bare
+`K`). Resource names are the standard ones or domain-qualified extended
+resources.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
-from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
+from functools import lru_cache
+from typing import Any, Mapping, Optional, Sequence
 
+from . import quantity
 from .errors import Problem, child
 
 STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
@@ -32,39 +31,12 @@ RESOURCE_HELP = (
 )
 
 
-@cache
-def _client_parser() -> Callable[[str], Decimal]:
-    # The client's quantity module needs only `decimal`; importing it through its
-    # package would load the whole Kubernetes client (a fifth of `render`'s start-up).
-    package = importlib.util.find_spec("kubernetes")
-    assert package is not None and package.submodule_search_locations, "the kubernetes package is required"
-    path = Path(next(iter(package.submodule_search_locations))) / "utils" / "quantity.py"
-    spec = importlib.util.spec_from_file_location("kubernetes_utils_quantity", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.parse_quantity
-
-
 @lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> Decimal:
     """A quantity's value; ValueError, in the user's words, when the API server would refuse it.
 
     Cached: a stack compares the same few quantities for every run."""
-    shown = f"{text!r} is not a Kubernetes quantity (a number with an optional suffix, such as 500m, 2Gi or 1e3)"
-    if not text or any(character.isspace() for character in text):
-        raise ValueError(shown)
-    if text.endswith("K"):
-        raise ValueError(f"{text!r}: K is no quantity suffix; write k (1000) or Ki (1024)")
-    try:
-        value = _client_parser()(text)
-    except ValueError:
-        raise ValueError(shown) from None
-    if not value.is_finite():
-        raise ValueError(shown)
-    if value < 0:
-        raise ValueError(f"{text!r} is negative; a quantity is zero or more")
-    return value
+    return quantity.parse_quantity(text)
 
 
 def quantity_text(value: Any) -> str:
