@@ -103,6 +103,8 @@ class Model(BaseModel):
         validate_by_alias=True,
         validate_by_name=False,
         use_enum_values=True,
+        # Defaults go through their validators too, so an enumeration's default is its value.
+        validate_default=True,
     )
 
     @classmethod

@@ -35,7 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd = commands.add_parser(
         "render", help="print every Kubernetes object and Job spec a stack registers, as YAML"
     )
-    render_cmd.add_argument("target", help="stack name (<stacks>/Pulumi.<name>.yaml) or path to a stack config file")
+    render_cmd.add_argument(
+        "target",
+        nargs="?",
+        help="stack name (<stacks>/Pulumi.<name>.yaml) or path to a stack config file (optional with --program)",
+    )
+    render_cmd.add_argument(
+        "--program",
+        type=Path,
+        metavar="DIR",
+        help="render a Pulumi program of your own: the project in DIR (its Pulumi.yaml, its main, its stacks), "
+        "printing the Kubernetes objects it registers and every Job manifest it exports",
+    )
     render_cmd.add_argument(
         "--resources",
         action="store_true",
@@ -62,14 +73,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(project: Project, target: str, resources: bool, as_json: bool) -> str:
+def _render(project: Project, target: Optional[str], program: bool, resources: bool, as_json: bool) -> str:
     import pulumi
 
     from ..core.yaml_io import to_yaml
-    from .render import render
+    from .render import render, render_program
 
     try:
-        rendering = render(project, project.stack_file(target))
+        if program:
+            rendering = render_program(project, project.stack_file(target) if target else None)
+        else:
+            rendering = render(project, project.stack_file(target))  # type: ignore[arg-type]
     except pulumi.RunError as error:
         # The program's config problems, reported as `pulumi preview` reports them.
         raise _Reported(str(error)) from None
@@ -154,10 +168,15 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "render" and arguments.json and not arguments.resources:
         parser.error("--json goes with --resources")
+    if arguments.command == "render" and arguments.target is None and arguments.program is None:
+        parser.error("render needs a stack (a name or a stack config file), or --program DIR")
+    if arguments.command == "render" and arguments.program is not None and arguments.project is not None:
+        parser.error("--program DIR names the project: leave out --project")
     try:
-        project = Project(arguments.project or find_project_dir())
+        program = getattr(arguments, "program", None)
+        project = Project(program or arguments.project or find_project_dir())
         if arguments.command == "render":
-            output = _render(project, arguments.target, arguments.resources, arguments.json)
+            output = _render(project, arguments.target, program is not None, arguments.resources, arguments.json)
         else:
             output = _job(
                 project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name, arguments.param
