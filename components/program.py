@@ -168,7 +168,7 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                 "teams": [team.name for team in namespace.teams],
                 "existing": namespace.adopt,
                 "pod_security": namespace.pod_security,
-                "container_defaults": dict(namespace.container_defaults),
+                "container_defaults": config.layout(dict(namespace.container_defaults)),
                 **({"quota": config.layout(dict(namespace.quota))} if namespace.quota is not None else {}),
                 "service_account_annotations": {
                     team.name: annotations

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
 from .config.components import TeamNamespaceArgs
+from .pending import is_pending
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
@@ -193,6 +194,6 @@ def team_namespace_problems(args: TeamNamespaceArgs) -> tuple[None, list[Problem
         if secret.team not in args.teams
     )
     defaults = args.container_defaults
-    if defaults is not None:
+    if defaults is not None and not is_pending(defaults):
         problems.extend(layer_problems(ResourceLayer("container_defaults", defaults.requests, defaults.limits)))
     return None, problems

@@ -254,7 +254,8 @@ def _shm_problems(layers: Sequence[Layer], settings: Mapping[str, Any]) -> list[
 def quota_problems(own: ResourceLayer, resources: Mapping[str, Mapping[str, str]], bounds: RunBounds) -> list[Problem]:
     """A run whose pod alone exceeds its namespace's quota would never start: each excess is a problem."""
     problems = []
-    for key, hard in sorted((bounds.lists.quota or {}).items()):
+    quota = bounds.lists.quota
+    for key, hard in sorted((quota if quota and not is_pending(quota) else {}).items()):
         bound = quota_resource(key)
         if bound is None or is_pending(hard):
             continue

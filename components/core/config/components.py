@@ -45,10 +45,10 @@ class TeamNamespaceArgs(Model):
     pod_security: Choice[PodSecurityLevel] = Field(
         PodSecurityLevel.RESTRICTED, description="The Pod Security level enforced there."
     )
-    container_defaults: Optional[Resources] = Field(
+    container_defaults: Optional[Input[Resources]] = Field(
         None, description="A LimitRange giving these to every container there that does not set them."
     )
-    quota: Optional[Quota] = Field(None, description="A ResourceQuota's spec.hard: what all pods there may use together.")
+    quota: Optional[Input[Quota]] = Field(None, description="A ResourceQuota's spec.hard: what all pods there may use together.")
     service_account_annotations: dict[Identifier, Input[dict[QualifiedName, Input[CliText]]]] = Field(
         default_factory=dict, description="Team -> annotations of its ServiceAccount, such as a workload identity's."
     )

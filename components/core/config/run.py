@@ -242,7 +242,7 @@ class RunArgs(RunSettings):
 class TeamBounds(Model):
     """What a team's runs may use beyond storage: its quota, and the names its runs may give."""
 
-    quota: Optional[Quota] = Field(
+    quota: Optional[Input[Quota]] = Field(
         None, description="The namespace's ResourceQuota (spec.hard): a run that could never fit it is refused."
     )
     service_accounts: list[ObjectName] = Field(
