@@ -56,6 +56,10 @@ MAX_NODES = 100_000
 """Values (scalars, lists, mappings) once aliases are expanded: 16 times the 200-run stack, about what
 1 MiB of such a config holds; composing, checking and planning that many takes a second or two. An alias
 repeats what its anchor holds, so ten aliases of ten aliases of ... make 10^9 values from a few lines."""
+MAX_INTEGER_CHARS = 100
+"""A whole number's text: Kubernetes' widest field is 64 bits (20 digits, or 66 characters as 0b...).
+Python refuses to convert decimal text of more than 4,300 digits (a ValueError from deep in the
+constructor), and a longer hexadecimal number would be refused when it is written out as text."""
 SLOW_PARSER_MAX_CHARS = 128 * 1024
 """ruamel's pure-Python parser, which reads the YAML 1.2 libyaml refuses (`{image: trainer:1}`), reads
 60 to 400 KB a second: a file larger than 128 KiB (twice the 200-run stack) is read by libyaml only."""
@@ -205,6 +209,12 @@ def compose(events: Iterable[Any], max_depth: int = MAX_DEPTH, max_nodes: int = 
             tag = event.ctag
             if tag is None or str(tag) == "!":
                 tag = _scalar_tag(event.value, event.implicit)
+            if len(event.value) > MAX_INTEGER_CHARS and str(tag) == "tag:yaml.org,2002:int":
+                raise Bound(
+                    f"has a whole number of more than {MAX_INTEGER_CHARS} characters{{where}}: no setting of a "
+                    "{what} takes one (Kubernetes' widest numbers are 64 bits); quote it if it is text",
+                    event.start_mark,
+                )
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style, anchor=event.anchor)
             if event.anchor is not None:
                 anchors[event.anchor] = (node, 1, 0)

@@ -409,3 +409,16 @@ def test_render_refuses_an_alias_bomb_soon_with_one_problem(tmp_path):
     result = cli("render", str(stack))
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "holds more than 100,000 values once its aliases are expanded" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "number", ["9" * 5000, "0x" + "f" * 50_000, "!!int " + "9" * 101], ids=["decimal", "hexadecimal", "tagged"]
+)
+def test_a_whole_number_too_long_for_any_setting_is_a_problem_not_a_traceback(tmp_path, number):
+    found = problem(tmp_path, f"a: {number}\n")
+    assert "has a whole number of more than 100 characters (line 1, column 4)" in found and "quote it" in found, found
+
+
+def test_whole_numbers_up_to_100_characters_are_read(tmp_path):
+    assert read(tmp_path, "a: " + "9" * 100) == {"a": int("9" * 100)}
+    assert read(tmp_path, "a: '" + "9" * 5000 + "'") == {"a": "9" * 5000}  # quoted: text
