@@ -84,7 +84,9 @@ def load_scalar(text: str) -> Any:
     """A value given on a command line, read as a YAML 1.2 scalar (`0.01`, `true`, `text`); ValueError otherwise."""
     try:
         value = _load(text)
-    except (YAMLError, Bound):
+    except Bound as error:
+        raise ValueError(error.message("value")) from None
+    except YAMLError:
         raise ValueError("is not a YAML scalar (quote it, or leave out ': ', '#' and brackets)") from None
     if isinstance(value, (dict, list)) or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError("must be a scalar: a number, true/false or text")

@@ -422,3 +422,11 @@ def test_a_whole_number_too_long_for_any_setting_is_a_problem_not_a_traceback(tm
 def test_whole_numbers_up_to_100_characters_are_read(tmp_path):
     assert read(tmp_path, "a: " + "9" * 100) == {"a": int("9" * 100)}
     assert read(tmp_path, "a: '" + "9" * 5000 + "'") == {"a": "9" * 5000}  # quoted: text
+
+
+def test_a_command_line_value_past_a_bound_says_which():
+    from components.core.yaml_io import load_scalar
+
+    assert load_scalar("9" * 100) == int("9" * 100)
+    with pytest.raises(ValueError, match="has a whole number of more than 100 characters"):
+        load_scalar("9" * 101)
