@@ -66,6 +66,8 @@ def test_normal_templates_render(text, rendered):
         pytest.param("{{ epochs // 0 }}", "it divides by zero", id="floor-division-by-zero"),
         pytest.param("{{ 1 + 'a' }}", "cannot be rendered: unsupported operand type(s) for +: 'int' and 'str'", id="type-error"),
         pytest.param("{{ 'abc'.index('z') }}", "cannot be rendered: substring not found", id="value-error"),
+        pytest.param("{{ '{1}'.format('a') }}", "cannot be rendered: tuple index out of range", id="index-error"),
+        pytest.param("{{ {'a': 1}['b'] + 1 }}", "has no attribute 'b'", id="undefined-item-in-arithmetic"),
         pytest.param("{{ []|random }}", "cannot be rendered: No random item, sequence was empty.", id="empty-random"),
         pytest.param("{{ [].pop() }}", "is not a valid template: access to attribute 'pop' of 'list' object is unsafe. A template here reads its params, and does not change them", id="pop"),
         pytest.param("{{ layers.append(1) }}", "'append' of 'list' object is unsafe", id="append-to-a-param"),
