@@ -67,10 +67,15 @@ def identity_name(deployment: str, team: str) -> str:
 
 
 def plan_clouds(
-    config: StackConfig, teams: Sequence[TeamAccess], providers: Mapping[str, str], problems: list[Problem]
+    config: StackConfig,
+    teams: Sequence[TeamAccess],
+    providers: Mapping[str, str],
+    problems: list[Problem],
+    refused_teams: frozenset[str] = frozenset(),
 ) -> tuple[CloudPlan, ...]:
-    """One CloudPlan per store with managed buckets; the problems found are appended."""
-    problems.extend(_workload_identity_problems(config))
+    """One CloudPlan per store with managed buckets; the problems found are appended (`refused_teams`: teams
+    refused for mistakes of their own, which cluster.workloadIdentity may still name)."""
+    problems.extend(_workload_identity_problems(config, refused_teams))
     by_store: dict[str, dict[str, list[tuple[Side, str, BucketEntry, BucketAddress]]]] = defaultdict(dict)
     for side, name, entry in config.persistence.entries():
         if isinstance(entry, BucketEntry) and entry.managed:
@@ -262,19 +267,19 @@ def _sas_expiry_problems(buckets: Sequence[PlannedBucket], teams: Sequence[TeamC
     ]
 
 
-def _workload_identity_problems(config: StackConfig) -> list[Problem]:
+def _workload_identity_problems(config: StackConfig, refused_teams: frozenset[str]) -> list[Problem]:
     problems = []
     for store, key in WORKLOAD_IDENTITY_KEYS.items():
         wanted = _workload_identity(config, store)
         if wanted is None or wanted.teams is None:
             continue
         path = f"cluster.workloadIdentity.{key}.teams"
-        if config.teams is None:
+        if config.teams is None and not refused_teams:
             problems.append(Problem(path, "names teams, but no teams are defined; drop it (the stack's runs use it)"))
             continue
         for index, team in enumerate(wanted.teams):
-            if team not in config.teams:
-                problems.append(Problem(f"{path}[{index}]", f"unknown team {team!r}; defined teams: {', '.join(config.teams)}"))
+            if team not in (config.teams or {}) and team not in refused_teams:
+                problems.append(Problem(f"{path}[{index}]", f"unknown team {team!r}; defined teams: {', '.join(config.teams or {})}"))
     return problems
 
 

@@ -54,6 +54,10 @@ class Stage:
     """Where relative `polyaxonfile` paths start: the project directory, which they may not leave."""
     project: str
     """The Pulumi project: the Polyaxon project runs report to."""
+    refused_entries: frozenset[tuple[str, str]] = frozenset()
+    """Catalog entries refused for mistakes of their own: a grant or request naming one is not checked."""
+    refused_teams: frozenset[str] = frozenset()
+    """Teams refused for mistakes of their own: their runs are checked on their own."""
 
     def claims(self, namespace: str) -> NfsClaims:
         found = self.namespaces.get(namespace)
@@ -61,17 +65,18 @@ class Stage:
 
 
 def _stage(
-    config: StackConfig, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
+    parsed: ParsedStack, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
 ) -> tuple[Stage, tuple[NamespacePlan, ...], Any]:
     """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
+    config = parsed.config
     problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
-    teams = team_access(config, problems)
+    teams = team_access(config, problems, parsed.refused_entries)
     defaults = {team.name: default_layers(config, team) for team in teams.values()}
     # Each default layer's own resources, checked once (the stack's is every team's).
     layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
     namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems, parsed.refused_teams)
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
     stage = Stage(
         config,
@@ -81,6 +86,8 @@ def _stage(
         run_cloud_access(clouds),
         base_dir,
         project,
+        parsed.refused_entries,
+        parsed.refused_teams,
     )
     return stage, namespaces, clouds
 
@@ -104,7 +111,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    stage, namespaces, clouds = _stage(config, base_dir, project, providers, problems)
+    stage, namespaces, clouds = _stage(parsed, base_dir, project, providers, problems)
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     planned = {}
@@ -113,7 +120,8 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
             planned[name] = plan_run(stage, name, run, f"runs.{name}", resolve=resolve)
         except ConfigError as error:
             problems.extend(error.problems)
-    runs = [_with_refs(run, planned, set(config.runs) - set(planned), problems) for run in planned.values()]
+    unplanned = (set(config.runs) - set(planned)) | parsed.refused_runs
+    runs = [_with_refs(run, planned, unplanned, problems) for run in planned.values()]
     if problems:
         # A default shared by many runs is reported once.
         raise ConfigError(dict.fromkeys(problems))
@@ -148,7 +156,7 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    stage, _, _ = _stage(config, base_dir, project, providers, problems)
+    stage, _, _ = _stage(ParsedStack(config), base_dir, project, providers, problems)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile
@@ -192,6 +200,7 @@ def plan_run(
     """
     config = stage.config
     problems: list[Problem] = []
+    resolve = resolve and run.team not in stage.refused_teams
     team = run_team(stage.teams, run.team, f"{path}.team", problems) if resolve else None
     request = None
     unknown: Optional[Layer] = None
@@ -235,6 +244,7 @@ def plan_run(
                 path,
                 stage.claims(team.namespace),
                 stage.clouds.credentials.get(team.name, {}),
+                stage.refused_entries,
             )
         except ConfigError as error:
             problems.extend(error.problems)

@@ -65,12 +65,18 @@ def resolve_storage(
     run_path: str,
     nfs_claims: NfsClaims,
     managed: ManagedCredentials = {},
+    refused: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[MountArgs], MountArgs]:
-    """The data mounts and the outputs mount of a run; raises ConfigError with every problem found."""
+    """The data mounts and the outputs mount of a run; raises ConfigError with every problem found.
+
+    `refused`: catalog entries refused for mistakes of their own, by (side, name). A request naming one is
+    no problem of the run's, and the run's storage is not resolved (ConfigError with the other problems)."""
     problems: list[Problem] = []
-    data = _pick_data(persistence, team, request, problems)
-    outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems)
-    if problems or outputs is None:
+    named = [(side, name) for side, names in (("data", request.data), ("outputs", request.outputs)) for name in names or ()]
+    unknowable = [item for item in named if item in refused]
+    data = _pick_data(persistence, team, request, problems, refused)
+    outputs = _pick_outputs(persistence, team, run_name, request, run_path, problems, refused)
+    if problems or outputs is None or unknowable:
         raise ConfigError(problems)
     return [mount_of(item, nfs_claims, managed) for item in data], mount_of(outputs, nfs_claims, managed)
 
@@ -81,9 +87,17 @@ def _available(team: TeamAccess, side: Side) -> str:
 
 
 def _check_name(
-    persistence: Persistence, team: TeamAccess, side: Side, name: str, path: str, problems: list[Problem]
+    persistence: Persistence,
+    team: TeamAccess,
+    side: Side,
+    name: str,
+    path: str,
+    problems: list[Problem],
+    refused: frozenset[tuple[str, str]],
 ) -> Optional[Entry]:
-    """The entry a run names, if it exists and the team may use it."""
+    """The entry a run names, if it exists and the team may use it (a refused entry: None, no problem)."""
+    if (side, name) in refused:
+        return None
     entry = persistence.side(side).get(name)
     if entry is None:
         problems.append(
@@ -104,7 +118,11 @@ def _check_name(
 
 
 def _pick_data(
-    persistence: Persistence, team: TeamAccess, request: StorageRequest, problems: list[Problem]
+    persistence: Persistence,
+    team: TeamAccess,
+    request: StorageRequest,
+    problems: list[Problem],
+    refused: frozenset[tuple[str, str]],
 ) -> list[NamedEntry]:
     if request.data is None:
         return [NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]
@@ -115,7 +133,7 @@ def _pick_data(
             problems.append(Problem(path, f"{name!r} is listed more than once"))
             continue
         seen.add(name)
-        entry = _check_name(persistence, team, "data", name, path, problems)
+        entry = _check_name(persistence, team, "data", name, path, problems, refused)
         if entry is not None:
             picked.append(NamedEntry("data", name, entry))
     return picked
@@ -128,6 +146,7 @@ def _pick_outputs(
     request: StorageRequest,
     run_path: str,
     problems: list[Problem],
+    refused: frozenset[tuple[str, str]],
 ) -> Optional[NamedEntry]:
     entries = persistence.side("outputs")
     if request.outputs is not None:
@@ -140,7 +159,7 @@ def _pick_outputs(
             )
             return None
         (name,) = request.outputs
-        entry = _check_name(persistence, team, "outputs", name, request.outputs_path, problems)
+        entry = _check_name(persistence, team, "outputs", name, request.outputs_path, problems, refused)
         if entry is not None and entry.read_only:
             problems.append(
                 Problem(
@@ -153,6 +172,8 @@ def _pick_outputs(
         return None if entry is None else NamedEntry("outputs", name, entry)
 
     candidates = default_outputs_candidates(persistence, team)
+    if not candidates and any(side == "outputs" for side, _ in refused):
+        return None  # a refused entry may be the one it would get
     if not candidates:
         grants = child(team.config_path, "outputs") if team.config_path else "persistence.outputs"
         problems.append(

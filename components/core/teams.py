@@ -10,8 +10,13 @@ from .errors import Problem
 from .model import TeamAccess
 
 
-def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[str], TeamAccess]:
-    """Each team's access, keyed by team name (None: the implicit team); grant problems are appended."""
+def team_access(
+    config: StackConfig, problems: list[Problem], refused: frozenset[tuple[str, str]] = frozenset()
+) -> dict[Optional[str], TeamAccess]:
+    """Each team's access, keyed by team name (None: the implicit team); grant problems are appended.
+
+    `refused`: catalog entries refused for mistakes of their own, by (side, name): granting one is no problem
+    (the entry's own are reported), and grants nothing until it is sound."""
     persistence = config.persistence
     if config.teams is None:
         namespace = config.namespace
@@ -30,7 +35,10 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     access: dict[Optional[str], TeamAccess] = {}
     for name, team in sorted(config.teams.items()):
         path = f"teams.{name}"
-        grants = {side: _granted(persistence, side, getattr(team, side), f"{path}.{side}", problems) for side in SIDES}
+        grants = {
+            side: _granted(persistence, side, getattr(team, side), f"{path}.{side}", problems, refused)
+            for side in SIDES
+        }
         access[name] = TeamAccess(
             name,
             team.namespace,
@@ -44,13 +52,20 @@ def team_access(config: StackConfig, problems: list[Problem]) -> dict[Optional[s
     return access
 
 
-def _granted(persistence: Persistence, side: Side, grant: object, path: str, problems: list[Problem]) -> tuple[str, ...]:
+def _granted(
+    persistence: Persistence,
+    side: Side,
+    grant: object,
+    path: str,
+    problems: list[Problem],
+    refused: frozenset[tuple[str, str]],
+) -> tuple[str, ...]:
     available = persistence.side(side)
     if grant == "*":
         return tuple(sorted(available))
     assert isinstance(grant, list)
     for index, name in enumerate(grant):
-        if name not in available:
+        if name not in available and (side, name) not in refused:
             problems.append(
                 Problem(f"{path}[{index}]", f"unknown {side} entry {name!r}; the catalog has: {', '.join(sorted(available))}")
             )

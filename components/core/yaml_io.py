@@ -6,9 +6,10 @@ are (the CLI hands them over as strings), through ruamel.yaml: on libyaml's C
 parser, and on ruamel's own YAML 1.2 parser for what libyaml (a YAML 1.1
 parser) refuses but 1.2 allows, such as `{image: trainer:1}`. Its errors give a
 line and column but never the file's text: a file named by mistake may hold
-credentials. Manifests are written through PyYAML's
-libyaml emitter, the pure-Python one having been a third of a small stack's
-`render` (bench/).
+credentials. Reading is bounded (bounded_yaml.py): the file's size, the
+document's depth and its values once aliases are expanded; keys are text.
+Manifests are written through PyYAML's libyaml emitter, the pure-Python one
+having been a third of a small stack's `render` (bench/).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -23,6 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from .bounded_yaml import SLOW_PARSER_MAX_CHARS, Bound, Yaml12Resolver, compose, read_bounded
 from .errors import ConfigError, Problem, child
 
 
@@ -51,13 +54,17 @@ def _without_text(message: str) -> str:
 def load_yaml(path: Path, what: str) -> Any:
     """A YAML file's one document, as JSON-like data; anything else is a problem at its path."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path).decode("utf-8")
+    except Bound as error:
+        raise ConfigError([Problem(str(path), error.message(what))]) from None
     except OSError as error:
         raise ConfigError([Problem(str(path), f"cannot read the {what}: {error.strerror}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([Problem(str(path), f"is not a {what}: it is not UTF-8 text")]) from None
     try:
         document = _load(text)
+    except Bound as error:
+        raise ConfigError([Problem(str(path), error.message(what))]) from None
     except DuplicateKeyError as error:
         mark = error.problem_mark
         raise ConfigError(
@@ -77,6 +84,8 @@ def load_scalar(text: str) -> Any:
     """A value given on a command line, read as a YAML 1.2 scalar (`0.01`, `true`, `text`); ValueError otherwise."""
     try:
         value = _load(text)
+    except Bound as error:
+        raise ValueError(error.message("value")) from None
     except YAMLError:
         raise ValueError("is not a YAML scalar (quote it, or leave out ': ', '#' and brackets)") from None
     if isinstance(value, (dict, list)) or (isinstance(value, float) and not math.isfinite(value)):
@@ -86,11 +95,27 @@ def load_scalar(text: str) -> Any:
 
 def _load(text: str) -> Any:
     try:
-        return _fast.load(text)
+        return _bounded(_fast, text)
     except DuplicateKeyError:
         raise
-    except MarkedYAMLError:
-        return _full.load(text)
+    except MarkedYAMLError as error:
+        if len(text) > SLOW_PARSER_MAX_CHARS:
+            # Too long for the pure-Python parser to read in a few seconds: libyaml's error, and why.
+            raise Bound(
+                f"is not valid YAML: {_described(error)}; a {{what}} over 128 KiB is read by libyaml only, which "
+                "refuses some YAML 1.2, such as ':' inside a plain value in [ ] or { }: quote such values"
+            ) from None
+        return _bounded(_full, text)
+
+
+def _bounded(reader: YAML, text: str) -> Any:
+    """The document, composed from `reader`'s events within bounded_yaml's bounds (Bound past them)."""
+    node = compose(reader.parse(text))
+    return None if node is None else _Constructor(loader=_LOADER).construct_document(node)
+
+
+# What the constructor asks of its loader: the resolver, for YAML 1.2's integers.
+_LOADER = SimpleNamespace(_resolver=Yaml12Resolver())
 
 
 def _described(error: MarkedYAMLError) -> str:

@@ -115,7 +115,11 @@ def bucket_urls(draw, store: str) -> str:
     scheme = draw(st.sampled_from(BUCKET_SCHEMES[store]))
     path = draw(st.lists(path_segments, max_size=2))
     trailing = "/" if draw(st.booleans()) else ""
-    return scheme + "/".join([draw(dns_labels), *path]) + trailing
+    # A name each cloud takes: 3 or more characters; on Azure a container (single '-') in an account's blob endpoint.
+    name = re.sub("-+", "-", draw(dns_labels)).ljust(3, "0")
+    if store == "azure":
+        name += "@" + draw(st.text(alphabet=LOWER_ALNUM, min_size=3, max_size=24)) + ".blob.core.windows.net"
+    return scheme + "/".join([name, *path]) + trailing
 
 
 # --- the catalog ----------------------------------------------------------------

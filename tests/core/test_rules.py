@@ -139,7 +139,7 @@ def problem(config: dict, path: str, *words: str) -> str:
     [
         pytest.param({"mountPath": "/d", "readOnly": True}, ["exactly one kind"], id="zero-kinds"),
         pytest.param(host("/d", existingClaim="pvc"), ["exactly one kind", "existingClaim", "hostPath"], id="host+claim"),
-        pytest.param(host("/d", store="gcs", bucket="gs://b"), ["exactly one kind", "bucket", "hostPath"], id="host+bucket"),
+        pytest.param(host("/d", store="gcs", bucket="gs://bucket-b"), ["exactly one kind", "bucket", "hostPath"], id="host+bucket"),
         pytest.param(
             claim("/d", "pvc", nfs={"server": "10.0.0.5", "path": "/x"}, size="1Gi"),
             ["exactly one kind", "existingClaim", "nfs"],
@@ -153,7 +153,7 @@ def test_entry_is_exactly_one_kind(entry, words):
 
 @pytest.mark.parametrize(
     "store, url",
-    [("gcs", "gs://data-bucket"), ("s3", "s3://data-bucket"), ("azure", "wasbs://data@acct.blob"), ("azure", "wasb://data@acct.blob")],
+    [("gcs", "gs://data-bucket"), ("s3", "s3://data-bucket"), ("azure", "wasbs://data@acct.blob.core.windows.net"), ("azure", "wasb://data@acct.blob.core.windows.net")],
 )
 def test_bucket_with_its_store_scheme_is_accepted(store, url):
     config = stack(data={"b": bucket(store, url)})
@@ -235,7 +235,7 @@ def test_read_only_defaults_to_false():
         pytest.param(stack(data={"d": host("/d", existingclaim="pvc")}), "persistence.data.d.existingclaim", id="existingclaim"),
         pytest.param(stack(data={"d": host("/d", readonly=True)}), "persistence.data.d.readonly", id="readonly"),
         pytest.param(stack(data={"d": host("/d", secret="s")}), "persistence.data.d.secret", id="key-of-another-kind"),
-        pytest.param(stack(data={"b": bucket("gcs", "gs://b", mountPath="/b")}), "persistence.data.b.mountPath", id="bucket-mountPath"),
+        pytest.param(stack(data={"b": bucket("gcs", "gs://bucket-b", mountPath="/b")}), "persistence.data.b.mountPath", id="bucket-mountPath"),
         pytest.param(stack(catalog={"output": {}}), "persistence.output", id="catalog-key"),
         pytest.param({**stack(), "team": "a"}, "team", id="stack-key"),
         pytest.param(one_run(data_ref=["data1"]), "runs.train.data_ref", id="run-key"),
@@ -652,11 +652,11 @@ def test_bucket_outputs_get_no_volume_and_no_init_container():
 
 
 def test_bucket_data_gets_no_volume():
-    config = one_run(data={"b": bucket("gcs", "gs://b"), "d": host("/d")})
+    config = one_run(data={"b": bucket("gcs", "gs://bucket-b"), "d": host("/d")})
     st = storage(config)
     assert [m["mountPath"] for m in st.volume_mounts] == ["/d", "/outputs/1"]
     assert len(st.volumes) == 2
-    assert data_paths(config) == {"b": "gs://b", "d": "/d"}
+    assert data_paths(config) == {"b": "gs://bucket-b", "d": "/d"}
 
 
 def credentials(config: dict) -> dict[str, dict]:
@@ -679,15 +679,15 @@ def test_bucket_credentials_env_comes_from_the_secret_under_a_valid_name(name):
 
 def test_every_mounted_bucket_gets_its_own_credentials():
     data = {
-        "a": bucket("s3", "s3://a", secret="s3-secret", secretKey="credentials"),
-        "b": bucket("azure", "wasbs://b@acct", secret="az-secret", secretKey="credentials"),
+        "a": bucket("s3", "s3://bucket-a", secret="s3-secret", secretKey="credentials"),
+        "b": bucket("azure", "wasbs://bucket-b@acct.blob.core.windows.net", secret="az-secret", secretKey="credentials"),
     }
-    outputs = {"o": bucket("gcs", "gs://o", secret="gcs-secret", secretKey="key.json")}
+    outputs = {"o": bucket("gcs", "gs://bucket-o", secret="gcs-secret", secretKey="key.json")}
     config = one_run(data=data, outputs=outputs)
     creds = credentials(config)
     assert sorted(ref["name"] for ref in creds.values()) == ["az-secret", "gcs-secret", "s3-secret"]
     access = json.loads(env_of(run_of(config, "train"))["POLYSTORES_RUN_STORES_ACCESS_KEYS"])
-    assert {url: key["store"] for url, key in access.items()} == {"s3://a": "s3", "wasbs://b@acct": "azure", "gs://o": "gcs"}
+    assert {url: key["store"] for url, key in access.items()} == {"s3://bucket-a": "s3", "wasbs://bucket-b@acct.blob.core.windows.net": "azure", "gs://bucket-o": "gcs"}
     assert sorted(key["secret_key"] for key in access.values()) == sorted(creds)
 
 
@@ -695,8 +695,8 @@ def test_every_mounted_bucket_gets_its_own_credentials():
     "data, request_keys",
     [
         pytest.param(DATA, {}, id="no-bucket"),
-        pytest.param({"b": bucket("gcs", "gs://b")}, {}, id="bucket-without-secret"),
-        pytest.param({"b": bucket("gcs", "gs://b", secret="s", secretKey="k"), "d": host("/d")}, {"data_refs": ["d"]}, id="bucket-not-mounted"),
+        pytest.param({"b": bucket("gcs", "gs://bucket-b")}, {}, id="bucket-without-secret"),
+        pytest.param({"b": bucket("gcs", "gs://bucket-b", secret="s", secretKey="k"), "d": host("/d")}, {"data_refs": ["d"]}, id="bucket-not-mounted"),
     ],
 )
 def test_no_credentials_env_without_a_mounted_bucket_secret(data, request_keys):
@@ -709,7 +709,7 @@ def test_no_credentials_env_without_a_mounted_bucket_secret(data, request_keys):
     "keys, missing", [({"secret": "gcs-secret"}, "secretKey"), ({"secretKey": "key.json"}, "secret")]
 )
 def test_secret_and_secret_key_go_together(keys, missing):
-    problem(stack(data={"b": bucket("gcs", "gs://b", **keys)}), f"persistence.data.b.{missing}", "secret", "secretKey")
+    problem(stack(data={"b": bucket("gcs", "gs://bucket-b", **keys)}), f"persistence.data.b.{missing}", "secret", "secretKey")
 
 
 def test_read_only_is_set_on_the_mount_and_the_claim_source():
@@ -765,7 +765,7 @@ def test_conflicting_node_selectors_are_an_error_naming_both_entries():
     "name", [*STORAGE_ENV, "POLYSTORES_RUN_STORES_ACCESS_KEYS", "POLYAXON_STORE_DATA_B", "POLYAXON_STORE_OUTPUTS_OTHER"]
 )
 def test_run_env_may_not_set_a_storage_env_name(name):
-    data = {"b": bucket("gcs", "gs://b", secret="s", secretKey="k")}
+    data = {"b": bucket("gcs", "gs://bucket-b", secret="s", secretKey="k")}
     problem(one_run(data=data, env={name: "mine"}), f"runs.train.env.{name}", "polyaxon-storage")
 
 

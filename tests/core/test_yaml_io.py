@@ -172,3 +172,261 @@ def test_any_catalog_and_runs_are_a_plan_or_problems(catalog, runs):
         plan({"persistence": catalog, "runs": runs})
     except ConfigError as error:
         assert in_users_words(error), error.report()
+
+
+# --- bounded reading: whatever a path holds, reading it ends soon, with the document or a problem ------
+
+from components.core import bounded_yaml  # noqa: E402
+from components.core.bounded_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES  # noqa: E402
+
+# Ten anchors of ten aliases each: 10^10 values once expanded, from a few hundred bytes.
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]\n" for previous, name in zip("abcdefghi", "bcdefghij")
+)
+
+# Reading `argv[1]` as a stack config file in a process of its own, so that a reader that hangs or
+# crashes (libyaml's composer recursing in C) is a failed test, not a stuck or dead test run.
+READ_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from components.core.errors import ConfigError
+from components.core.yaml_io import load_yaml
+try:
+    load_yaml(Path(sys.argv[1]), "stack config file")
+except ConfigError as error:
+    print(error.report())
+"""
+
+
+def read_in_a_process(path: Path) -> str:
+    """The report of reading `path`; fails if reading takes 20 s, or ends in anything but a report."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_PROCESS, str(path)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0 and not result.stderr, (result.returncode, result.stderr[-2000:])
+    return result.stdout
+
+
+def written(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "Pulumi.big.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        pytest.param(ALIAS_BOMB, f"holds more than {MAX_NODES:,} values once its aliases are expanded", id="alias-bomb"),
+        pytest.param("a: " + "[" * 100_000 + "]" * 100_000 + "\n", f"nests lists and mappings more than {MAX_DEPTH} deep", id="deep-flow"),
+        pytest.param("a: " + "{b: " * 100_000 + "1" + "}" * 100_000 + "\n", f"more than {MAX_DEPTH} deep", id="deep-mappings"),
+        pytest.param("a: " + "[" * 100_000 + "\n", f"more than {MAX_DEPTH} deep", id="unclosed-brackets"),
+        pytest.param("".join("  " * level + "- \n" for level in range(500)), f"more than {MAX_DEPTH} deep", id="deep-block"),
+    ],
+)  # fmt: skip
+def test_a_document_past_a_bound_is_one_problem_soon_not_a_hang_or_a_crash(tmp_path, text, words):
+    report = read_in_a_process(written(tmp_path, text))
+    assert "Pulumi.big.yaml: " in report and words in report and "Traceback" not in report, report
+    assert report.count("\n  - ") == 1, report
+
+
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        pytest.param("/dev/zero", "is not a stack config file: it is a device, pipe or socket", id="endless-device"),
+        pytest.param("/dev/null", "is not a stack config file: it is a device, pipe or socket", id="empty-device"),
+        pytest.param("/tmp", "is a directory, not a stack config file", id="directory"),
+    ],
+)
+def test_a_special_file_is_refused_before_it_is_read(path, words):
+    report = read_in_a_process(Path(path))
+    assert f"{path}: {words}" in report, report
+
+
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    import os
+
+    pipe = tmp_path / "Pulumi.pipe.yaml"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer forever
+    assert "is not a stack config file: it is a device, pipe or socket" in read_in_a_process(pipe)
+
+
+def test_a_file_is_read_whole_up_to_1_mib_and_no_further(tmp_path):
+    body = "config:\n  polyaxon-storage:namespace: team\n"
+    path = tmp_path / "file.yaml"
+    path.write_text(body + "#" * (MAX_FILE_BYTES - len(body) - 1) + "\n")  # exactly 1 MiB
+    assert path.stat().st_size == MAX_FILE_BYTES == 1024 * 1024
+    assert load_yaml(path, "stack config file") == {"config": {"polyaxon-storage:namespace": "team"}}
+    path.write_text(body + "#" * (MAX_FILE_BYTES - len(body)) + "\n")  # one byte more
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path, "stack config file")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: is larger than 1 MiB: a stack config file is read whole, and one this large is not a config "
+        "(check the path; split a generated config into several stacks)"
+    ]
+
+
+def test_an_endless_file_is_read_no_further_than_the_bound(tmp_path, monkeypatch):
+    # Files under /proc say they are empty and go on; whatever a file says, limit + 1 bytes are read.
+    asked = []
+    real_open = open
+
+    class Endless:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self, size=-1):
+            asked.append(size)
+            assert size >= 0, "read the whole of an endless file"
+            return b"#" * size
+
+    monkeypatch.setattr("builtins.open", lambda path, mode="r", *a, **k: Endless() if str(path).endswith("endless.yaml") else real_open(path, mode, *a, **k))
+    path = tmp_path / "endless.yaml"
+    path.write_text("")
+    assert "is larger than 1 MiB" in problem_at(path)
+    assert asked == [MAX_FILE_BYTES + 1]
+
+
+def problem_at(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(path, "stack config file")
+    [found] = caught.value.problems
+    return str(found)
+
+
+def nested(depth: int) -> str:
+    """A document whose innermost value is `depth` lists deep."""
+    return "[" * depth + "1" + "]" * depth
+
+
+def test_nesting_up_to_the_bound_is_read_and_one_more_level_is_a_problem(tmp_path):
+    assert MAX_DEPTH == 64
+    value = read(tmp_path, nested(MAX_DEPTH))
+    for _ in range(MAX_DEPTH):
+        (value,) = value
+    assert value == 1
+    assert problem(tmp_path, nested(MAX_DEPTH + 1)).endswith(
+        "nests lists and mappings more than 64 deep (line 1, column 65): a stack config file is never this deep; "
+        "look for an unclosed '[' or '{' or a runaway alias"
+    )
+
+
+def test_an_alias_counts_the_levels_of_what_it_repeats_where_it_is_used(tmp_path):
+    # An anchor 40 deep is read; used 24 levels down, it reaches 64; 25 levels down, 65.
+    anchor = f"a: &deep {nested(40)}\n"
+    assert read(tmp_path, anchor + f"b: {'[' * 23}*deep{']' * 23}\n")  # 1 (mapping) + 23 + 40 = 64
+    assert "more than 64 deep (line 2, column 28)" in problem(tmp_path, anchor + f"b: {'[' * 24}*deep{']' * 24}\n")
+
+
+def aliased(copies: int) -> str:
+    """A mapping whose `b` holds `copies` aliases of a 1,000-item list: 5 + 1,001 * (copies + 1) values."""
+    return "a: &a [" + ", ".join(["0"] * 1000) + "]\nb: [" + ", ".join(["*a"] * copies) + "]\n"
+
+
+def test_values_are_counted_with_aliases_expanded_up_to_the_bound(tmp_path):
+    assert MAX_NODES == 100_000
+    # The root mapping, keys a and b, b's list, and the anchored list (1,001 values) once per use.
+    copies = (MAX_NODES - 4) // 1001 - 1
+    assert read(tmp_path, aliased(copies))["b"][-1] == [0] * 1000
+    found = problem(tmp_path, aliased(copies + 1))
+    assert f"holds more than 100,000 values once its aliases are expanded (line 2, column {5 + 4 * copies})" in found
+    assert "an alias repeats everything its anchor holds" in found
+
+
+def test_a_document_of_exactly_the_bound_of_values_is_read(tmp_path):
+    # {a: [...]}: the mapping, its key, the list and its items.
+    assert len(read(tmp_path, "a: [" + "0," * (MAX_NODES - 4) + "0]")["a"]) == MAX_NODES - 3
+    assert "holds more than 100,000 values" in problem(tmp_path, "a: [" + "0," * (MAX_NODES - 3) + "0]")
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        pytest.param("? [a, b]\n: 1\n", "a list or mapping", id="complex-block-key"),
+        pytest.param("{[1]: x}\n", "a list or mapping", id="flow-list-key"),
+        pytest.param("? {a: 1}\n: x\n", "a list or mapping", id="mapping-key"),
+        pytest.param("a: &k [1]\n*k : x\n", "a list or mapping", id="alias-of-a-list-as-key"),
+        pytest.param("1: x\n", "not text (a number, true/false or null)", id="number-key"),
+        pytest.param("true: x\n", "not text", id="boolean-key"),
+        pytest.param("~: x\n", "not text", id="null-key"),
+        pytest.param("? \n: x\n", "not text", id="empty-key"),
+        pytest.param("!!binary aGVsbG8=: x\n", "not text", id="binary-key"),
+    ],
+)
+def test_a_mapping_key_that_is_not_text_is_a_problem_with_its_line(tmp_path, text, kind):
+    found = problem(tmp_path, text)
+    assert f"has a mapping key that is {kind}" in found and "(line " in found and "keys of a stack config file are text" in found, found
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ('"1": x', {"1": "x"}),
+        ("yes: x", {"yes": "x"}),  # YAML 1.2: text
+        ("2024-01-01: x", {"2024-01-01": "x"}),  # a date is its text
+        ("base: &b {image: t}\nrun:\n  <<: *b\n  name: r\n", {"base": {"image": "t"}, "run": {"image": "t", "name": "r"}}),
+    ],
+)
+def test_keys_that_are_text_are_read(tmp_path, text, value):
+    assert read(tmp_path, text) == value
+
+
+def test_a_file_over_128_kib_is_not_read_again_by_the_slow_parser(tmp_path):
+    # libyaml refuses {image: trainer:1}; the pure-Python parser, which reads it, is kept to small files.
+    small = "".join(f"r{index}: {{image: trainer:1}}\n" for index in range(10))
+    assert read(tmp_path, small)["r9"] == {"image": "trainer:1"}
+    large = small + "#" * bounded_yaml.SLOW_PARSER_MAX_CHARS + "\n"
+    found = problem(tmp_path, large)
+    assert "is not valid YAML" in found and "over 128 KiB is read by libyaml only" in found and "quote such values" in found
+
+
+def test_a_generated_200_run_stack_is_read_and_planned(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(PROJECT_DIR / "bench"))
+    try:
+        import run as bench
+    finally:
+        sys.path.remove(str(PROJECT_DIR / "bench"))
+    values = bench.catalog_config(bench.Size(*bench.PROCESS_SIZE))
+    path = bench.write_stack_file(tmp_path, values)
+    assert len(values["runs"]) == 200
+    read_and_plan(path)
+
+
+def test_render_refuses_an_alias_bomb_soon_with_one_problem(tmp_path):
+    stack = tmp_path / "Pulumi.bomb.yaml"
+    stack.write_text("config:\n  polyaxon-storage:runs:\n" + "".join("    " + line + "\n" for line in ALIAS_BOMB.splitlines()))
+    result = cli("render", str(stack))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "holds more than 100,000 values once its aliases are expanded" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "number", ["9" * 5000, "0x" + "f" * 50_000, "!!int " + "9" * 101], ids=["decimal", "hexadecimal", "tagged"]
+)
+def test_a_whole_number_too_long_for_any_setting_is_a_problem_not_a_traceback(tmp_path, number):
+    found = problem(tmp_path, f"a: {number}\n")
+    assert "has a whole number of more than 100 characters (line 1, column 4)" in found and "quote it" in found, found
+
+
+def test_whole_numbers_up_to_100_characters_are_read(tmp_path):
+    assert read(tmp_path, "a: " + "9" * 100) == {"a": int("9" * 100)}
+    assert read(tmp_path, "a: '" + "9" * 5000 + "'") == {"a": "9" * 5000}  # quoted: text
+
+
+def test_a_command_line_value_past_a_bound_says_which():
+    from components.core.yaml_io import load_scalar
+
+    assert load_scalar("9" * 100) == int("9" * 100)
+    with pytest.raises(ValueError, match="has a whole number of more than 100 characters"):
+        load_scalar("9" * 101)

@@ -7,18 +7,17 @@ unknown keys and keys of another kind are errors, never silently ignored.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
+from ..buckets import InvalidBucketUrl, bucket_url_problem, parse_bucket_url
 from ..declare import Input, Model, Spelling
 from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
 from ..mounts import mounts_problems
-from ..stores import BUCKET_SCHEMES
 from .fields import (
     AbsolutePath,
     Capacity,
@@ -27,6 +26,7 @@ from .fields import (
     NonEmptyText,
     ObjectName,
     Rfc3339Time,
+    SecretKey,
 )
 
 Side = Literal["data", "outputs"]
@@ -94,7 +94,7 @@ class BucketEntry(EntryBase):
     store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
     secret: Optional[ObjectName] = Field(None, description="Secret holding the credentials.")
-    secret_key: Optional[str] = Field(None, description="Key in that secret.")
+    secret_key: Optional[SecretKey] = Field(None, description="Key in that secret.")
     create: bool = Field(False, description="The stack creates the bucket (and protects it).")
     credentials: Optional[Literal["managed"]] = Field(
         None, description="managed: the stack makes the identities, grants and Secrets (the default with create)."
@@ -143,32 +143,13 @@ class BucketAddress:
         return f"{self.account}/{self.name}" if self.account else self.name
 
 
-# What a bucket (or container, or account) the stack creates or grants may be called.
-GCS_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
-S3_BUCKET_NAME = re.compile(r"(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-AZURE_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
-AZURE_CONTAINER_NAME = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-AZURE_URL = re.compile(r"wasbs?://(?P<container>[^@/]+)@(?P<host>(?P<account>[^./]+)\.blob\.[^/]+)(/.*)?")
-NAME_RULES = {
-    "gcs": "3 to 63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-    "s3": "3 to 63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
-    "azure": "wasbs://<container>@<account>.blob.core.windows.net/: an account of 3 to 24 lowercase letters and "
-    "digits, a container of 3 to 63 lowercase letters, digits and single '-'",
-}
-
-
 def bucket_address(store: str, url: str) -> Optional[BucketAddress]:
-    """The bucket a URL names, if it names one the stack can create and grant (its name valid there)."""
-    if store == "azure":
-        match = AZURE_URL.fullmatch(url)
-        if match is None or not AZURE_ACCOUNT_NAME.fullmatch(match["account"]):
-            return None
-        if not AZURE_CONTAINER_NAME.fullmatch(match["container"]):
-            return None
-        return BucketAddress(store, match["container"], match["account"], match["host"])
-    name = url.split("://", 1)[-1].split("/", 1)[0]
-    valid = GCS_BUCKET_NAME if store == "gcs" else S3_BUCKET_NAME
-    return BucketAddress(store, name) if valid.fullmatch(name) else None
+    """The bucket a URL names (None when it names none: a problem of its entry, buckets.py)."""
+    try:
+        parsed = parse_bucket_url(store, url)
+    except InvalidBucketUrl:
+        return None
+    return BucketAddress(store, parsed.bucket, parsed.account, parsed.host)
 
 
 Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry]
@@ -283,14 +264,10 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
 
 
 def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:
-    schemes = BUCKET_SCHEMES[entry.store]
-    scheme = next((s for s in schemes if entry.bucket.startswith(s)), None)
-    if scheme is None or entry.bucket == scheme:
-        yield Problem(
-            entry_path(side, name, "bucket"),
-            f"{entry.bucket!r} does not match store {entry.store}: write it as "
-            f"{' or '.join(s + '<bucket>' for s in schemes)}",
-        )
+    # The URL's scheme and grammar, and the name of a bucket the stack creates (buckets.py).
+    found = bucket_url_problem(entry.store, entry.bucket, entry.create)
+    if found is not None:
+        yield Problem(entry_path(side, name, "bucket"), found)
     if (entry.secret is None) != (entry.secret_key is None):
         missing = "secretKey" if entry.secret_key is None else "secret"
         yield Problem(
@@ -334,13 +311,6 @@ def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterat
             entry_path(side, name, "secret"),
             f"with {why} the stack makes the credentials and their Secret: drop secret and secretKey, "
             "or drop create and credentials to use your own Secret",
-        )
-    if entry.managed and bucket_address(entry.store, entry.bucket) is None and any(
-        entry.bucket.startswith(scheme) for scheme in BUCKET_SCHEMES[entry.store]
-    ):
-        yield Problem(
-            entry_path(side, name, "bucket"),
-            f"{entry.bucket!r} cannot be created or granted: name it as {NAME_RULES[entry.store]}",
         )
     if entry.store == "azure":
         if entry.managed and entry.resource_group is None:

@@ -10,19 +10,21 @@ cannot be made.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Mapping, Optional, TypeVar
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from ..buckets import (
+    azure_account_problem,
+    azure_container_problem,
+    azure_host_problem,
+    bucket_name_problem,
+    creation_problem,
+    ParsedBucket,
+    named,
+)
 from ..declare import Input, Model, spelling_of
 from ..errors import Problem
-from .catalog import (
-    AZURE_ACCOUNT_NAME,
-    AZURE_CONTAINER_NAME,
-    GCS_BUCKET_NAME,
-    NAME_RULES,
-    S3_BUCKET_NAME,
-)
 from .fields import (
     CliText,
     Identifier,
@@ -42,16 +44,32 @@ def _named(pattern: re.Pattern[str], rule: str):  # type: ignore[no-untyped-def]
     return AfterValidator(check)
 
 
-GcsBucketName = Annotated[str, _named(GCS_BUCKET_NAME, NAME_RULES["gcs"])]
-S3BucketName = Annotated[str, _named(S3_BUCKET_NAME, NAME_RULES["s3"])]
-AzureAccountName = Annotated[str, _named(AZURE_ACCOUNT_NAME, "3 to 24 lowercase letters and digits")]
-AzureContainerName = Annotated[
-    str, _named(AZURE_CONTAINER_NAME, "3 to 63 lowercase letters, digits and single '-', starting and ending with a letter or digit")
-]
+def _grammar(problem: Callable[[str], Optional[str]]):  # type: ignore[no-untyped-def]
+    """A name held to a cloud's grammar (buckets.py): the names a bucket, container or account can have."""
+
+    def check(value: str) -> str:
+        found = problem(value)
+        if found is not None:
+            raise ValueError(found)
+        return value
+
+    return AfterValidator(check)
+
+
+GcsBucketName = Annotated[str, _grammar(lambda name: _bucket_name("gcs", name))]
+S3BucketName = Annotated[str, _grammar(lambda name: _bucket_name("s3", name))]
+AzureAccountName = Annotated[str, _grammar(azure_account_problem)]
+AzureContainerName = Annotated[str, _grammar(azure_container_problem)]
+AzureHost = Annotated[str, _grammar(azure_host_problem)]
+
+
+def _bucket_name(store: str, name: str) -> Optional[str]:
+    found = bucket_name_problem(store, name)
+    return None if found is None else f"the bucket name {name!r} {found}"
 GcpAccountId = Annotated[
     str, _named(re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]"), "6 to 30 lowercase letters, digits and '-', a letter first")
 ]
-IamName = Annotated[str, _named(re.compile(r"[\w+=,.@-]{1,64}"), "1 to 64 letters, digits and +=,.@_-")]
+IamName = Annotated[str, _named(re.compile(r"[\w+=,.@-]{1,64}", re.ASCII), "1 to 64 letters, digits and +=,.@_-")]
 AzureIdentityName = Annotated[
     str, _named(re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}"), "3 to 128 letters, digits, '-' and '_', a letter or digit first")
 ]
@@ -167,7 +185,7 @@ class AzureContainerArgs(CreatedBucketArgs):
     account: AzureAccountName = Field(description="The storage account.")
     container: AzureContainerName = Field(description="The container.")
     resource_group: NonEmptyText = Field(description="The storage account's resource group.")
-    host: Optional[CliText] = Field(None, description="The account's blob endpoint host. Default <account>.blob.core.windows.net.")
+    host: Optional[AzureHost] = Field(None, description="The account's blob endpoint host. Default <account>.blob.core.windows.net.")
     location: Optional[CliText] = Field(None, description="Where a created storage account lives.")
     sas_expiry: Optional[Rfc3339Time] = Field(
         None, description="When the SAS in the teams' credentials expires: required for teams without workload identity."
@@ -212,6 +230,9 @@ class AzureBlobContainersArgs(Model):
     )
 
 
+C = TypeVar("C", bound=CreatedBucketArgs)
+
+
 # --- rules across the args -------------------------------------------------------------------------
 
 
@@ -239,19 +260,46 @@ def _created_problems(buckets: dict[str, CreatedBucketArgs], key: str, place: st
     ]
 
 
+def _creation_problems(
+    buckets: Mapping[str, C], key: str, address: Callable[[str, C], ParsedBucket]
+) -> list[Problem]:
+    """Buckets (or containers) to create whose name their cloud refuses for a new one (buckets.py)."""
+    problems = []
+    for name, spec in buckets.items():
+        found = creation_problem(address(name, spec)) if spec.create else None
+        if found is not None:
+            problems.append(Problem(f"{key}.{name}", f"cannot be created: {found}; choose another name"))
+    return problems
+
+
 def gcs_problems(args: GcsBucketsArgs) -> tuple[None, list[Problem]]:
-    return None, [*_created_problems(args.buckets, "buckets", "location"), *_grant_problems(args.teams, set(args.buckets))]
+    return None, [
+        *_created_problems(args.buckets, "buckets", "location"),
+        *_creation_problems(args.buckets, "buckets", lambda name, _: named("gcs", name)),
+        *_grant_problems(args.teams, set(args.buckets)),
+    ]
 
 
 def s3_problems(args: S3BucketsArgs) -> tuple[None, list[Problem]]:
-    return None, _grant_problems(args.teams, set(args.buckets))
+    return None, [
+        *_creation_problems(args.buckets, "buckets", lambda name, _: named("s3", name)),
+        *_grant_problems(args.teams, set(args.buckets)),
+    ]
 
 
 def azure_problems(args: AzureBlobContainersArgs) -> tuple[None, list[Problem]]:
     problems = [
         *_created_problems(args.containers, "containers", "location"),
+        *_creation_problems(
+            args.containers, "containers", lambda _, spec: named("azure", spec.container, spec.account, spec.host)
+        ),
         *_grant_problems(args.teams, set(args.containers), existing_allowed=False),
     ]
+    problems.extend(
+        Problem(f"containers.{key}.host", f"is the blob endpoint of another account than {spec.account!r}")
+        for key, spec in args.containers.items()
+        if spec.host is not None and spec.host.partition(".")[0] != spec.account
+    )
     problems.extend(
         Problem(f"containers.{key}", f"is {spec.account}/{spec.container}: key a container by its account/container")
         for key, spec in args.containers.items()

@@ -10,12 +10,20 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from datetime import date, datetime, time, timezone
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Callable, Optional, Union
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator
 
-from ..names import DNS_LABEL, ENV_NAME, LABEL_VALUE, LABEL_VALUE_MAX
+from ..limits import (
+    image_problem,
+    label_value_problem,
+    nul_problem,
+    path_component_problem,
+    secret_key_problem,
+    utc_time,
+    whole_number_problem,
+)
+from ..names import DNS_LABEL, ENV_NAME
 from ..resources import (
     is_extended,
     parse_quantity,
@@ -49,11 +57,33 @@ IMAGE_REFERENCE = re.compile(
 IMAGE_NAME_MAX = 255
 
 
+def checked(problem: Callable[[Any], Optional[str]]) -> AfterValidator:
+    """A validator refusing what `problem` finds wrong (a check of limits.py), with its message."""
+
+    def check(value: Any) -> Any:
+        found = problem(value)
+        if found is not None:
+            raise ValueError(found)
+        return value
+
+    return AfterValidator(check)
+
+
+def within(row: str) -> AfterValidator:
+    """A whole number held to its row of the limits table (limits.LIMITS)."""
+    return checked(lambda value: whole_number_problem(row, value))
+
+
 def cli_text(value: Any) -> Any:
     """Text as it was meant: a number or boolean the CLI stored for it becomes its JSON text."""
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return value
+
+
+def _path_problem(value: str) -> Optional[str]:
+    """A path the kubelet or a container makes or opens: no NUL, no name longer than the kernel takes."""
+    return nul_problem(value) or path_component_problem(value)
 
 
 def _mount_path(value: str) -> str:
@@ -99,15 +129,6 @@ def _qualified_name(value: str) -> str:
     return value
 
 
-def _label_value(value: str) -> str:
-    if not LABEL_VALUE.fullmatch(value) or len(value) > LABEL_VALUE_MAX:
-        raise ValueError(
-            f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and "
-            "ending with a letter or digit)"
-        )
-    return value
-
-
 def _param_name(value: str) -> str:
     if not PARAM_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a usable param name (a letter or '_', then letters, digits or '_')")
@@ -123,13 +144,19 @@ def _env_name(value: str) -> str:
 
 
 def identifier(value: str) -> str:
-    """A team or run name, checked to be path- and label-safe."""
+    """A team or run name, checked to be path- and label-safe (it names a directory of the run's outputs)."""
     if not IDENTIFIER.fullmatch(value):
         raise ValueError(f"{value!r} is not a usable name: a letter or digit, then letters, digits, '_', '.' and '-'")
+    too_long = path_component_problem(value)
+    if too_long is not None:
+        raise ValueError(f"names a directory of the runs' outputs, and {too_long}")
     return value
 
 
 def _image(value: str) -> str:
+    not_ascii = image_problem(value)
+    if not_ascii is not None:
+        raise ValueError(not_ascii)
     match = IMAGE_REFERENCE.fullmatch(value)
     if match is None or len(match.group("name")) > IMAGE_NAME_MAX:
         raise ValueError(
@@ -143,20 +170,6 @@ def _extended(name: str) -> str:
     if not is_extended(name):
         raise ValueError(f"{name!r} is not an extended resource (a device plugin's name, such as nvidia.com/gpu)")
     return name
-
-
-def _time(value: str) -> str:
-    """An RFC 3339 date or date-time with its offset, as the UTC time the clouds' APIs take (a date: its midnight UTC)."""
-    try:
-        if "T" in value.upper():
-            moment = datetime.fromisoformat(value)
-        else:
-            moment = datetime.combine(date.fromisoformat(value), time(), timezone.utc)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an RFC 3339 date or time, such as 2026-06-30 or 2026-06-30T12:00:00Z") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{value!r} has no time zone; add one, such as {value}Z")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _whole_number(value: Any) -> Any:
@@ -190,12 +203,20 @@ def _grant(value: Any) -> Any:
 
 CliText = Annotated[str, BeforeValidator(cli_text)]
 NonEmptyText = Annotated[CliText, AfterValidator(_non_empty)]
+ProcessText = Annotated[CliText, checked(nul_problem)]
+"""Text a process is started with (a command, an argument, an environment value): no NUL."""
+FileProcessText = Annotated[str, checked(nul_problem)]
+"""The same in a Polyaxon file, where YAML, not the Pulumi CLI, typed the value."""
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-Count = Annotated[WholeNumber, Field(ge=0)]
-"""A whole number of things or seconds, 0 or more."""
-PositiveCount = Annotated[WholeNumber, Field(ge=1)]
-MountPath = Annotated[str, AfterValidator(_mount_path)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute)]
+Restarts = Annotated[WholeNumber, within("backoffLimit")]
+"""How often a failed run is restarted: the Job's backoffLimit, an int32."""
+TtlSeconds = Annotated[WholeNumber, within("ttlSecondsAfterFinished")]
+DeadlineSeconds = Annotated[WholeNumber, within("activeDeadlineSeconds")]
+UserId = Annotated[WholeNumber, within("runAsUser")]
+GroupId = Annotated[WholeNumber, within("runAsGroup")]
+TolerationSeconds = Annotated[WholeNumber, within("tolerationSeconds")]
+MountPath = Annotated[str, AfterValidator(_mount_path), checked(_path_problem)]
+AbsolutePath = Annotated[str, AfterValidator(_absolute), checked(_path_problem)]
 ObjectName = Annotated[str, AfterValidator(_dns_subdomain)]
 NamespaceName = Annotated[str, BeforeValidator(cli_text), AfterValidator(_namespace)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
@@ -211,8 +232,10 @@ ExtendedResourceName = Annotated[str, AfterValidator(resource_name), AfterValida
 QuotaKey = Annotated[str, AfterValidator(quota_key)]
 QualifiedName = Annotated[str, AfterValidator(_qualified_name)]
 """A label or annotation key."""
-LabelValue = Annotated[str, BeforeValidator(cli_text), AfterValidator(_label_value)]
+LabelValue = Annotated[str, BeforeValidator(cli_text), checked(label_value_problem)]
 ParamName = Annotated[str, AfterValidator(_param_name)]
 Grant = Annotated[Union[str, list[str]], BeforeValidator(_grant)]
-Rfc3339Time = Annotated[str, BeforeValidator(cli_text), AfterValidator(_time)]
+Rfc3339Time = Annotated[str, BeforeValidator(cli_text), AfterValidator(utc_time)]
 """A date or time with its zone, kept as UTC `YYYY-MM-DDTHH:MM:SSZ`."""
+SecretKey = Annotated[str, BeforeValidator(cli_text), checked(secret_key_problem)]
+"""A key of a Secret's data, as the API server takes it."""

@@ -22,13 +22,17 @@ from ..enums import (
     TaintEffect,
     TolerationOperator,
 )
+from ..limits import seccomp_problem
 from .fields import (
     CliText,
+    GroupId,
     LabelValue,
     ObjectName,
     QualifiedName,
     Quantity,
     ResourceName,
+    TolerationSeconds,
+    UserId,
     WholeNumber,
 )
 
@@ -50,7 +54,7 @@ class Toleration(Model):
     operator: Choice[TolerationOperator] = Field(TolerationOperator.EQUAL, description="Exists or Equal.")
     value: Optional[LabelValue] = Field(None, description="The taint's value (Equal).")
     effect: Optional[Choice[TaintEffect]] = Field(None, description="The taint's effect; none: every effect.")
-    toleration_seconds: Optional[WholeNumber] = Field(None, description="NoExecute: how long the pod stays.")
+    toleration_seconds: Optional[TolerationSeconds] = Field(None, description="NoExecute: how long the pod stays.")
 
     @model_validator(mode="after")
     def _api_rules(self, info: ValidationInfo) -> "Toleration":
@@ -178,6 +182,14 @@ class SeccompProfile(Model):
     type: Choice[SeccompProfileType] = Field(description="RuntimeDefault, Localhost or Unconfined.")
     localhost_profile: Optional[CliText] = Field(None, description="Localhost: the profile's file on the node.")
 
+    @model_validator(mode="after")
+    def _localhost_profile(self, info: ValidationInfo) -> "SeccompProfile":
+        given = {"type": self.type, "localhostProfile": self.localhost_profile}
+        found = seccomp_problem(given, self.spelled("localhost_profile", spelling_of(info)))
+        if found is not None:
+            raise ValueError(found)
+        return self
+
 
 class SecurityContext(Model):
     """Fields of the container's security context replacing the hardened defaults one by one."""
@@ -187,8 +199,8 @@ class SecurityContext(Model):
     privileged: Optional[bool] = Field(None, description="Run privileged (refused outside privileged namespaces).")
     read_only_root_filesystem: Optional[bool] = Field(None, description="Mount the root filesystem read-only.")
     run_as_non_root: Optional[bool] = Field(None, description="Refuse to start as root.")
-    run_as_user: Optional[WholeNumber] = Field(None, description="The user id the container runs as.")
-    run_as_group: Optional[WholeNumber] = Field(None, description="The group id the container runs as.")
+    run_as_user: Optional[UserId] = Field(None, description="The user id the container runs as.")
+    run_as_group: Optional[GroupId] = Field(None, description="The group id the container runs as.")
     seccomp_profile: Optional[SeccompProfile] = Field(None, description="Hardened default: RuntimeDefault.")
 
 

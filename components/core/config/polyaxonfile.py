@@ -24,7 +24,7 @@ from ..errors import ConfigError, Problem, child
 from ..resources import ResourceLayer, polyaxon_quantity
 from ..settings import Layer
 from ..yaml_io import load_yaml
-from .fields import FileImageReference, ParamName
+from .fields import FileImageReference, FileProcessText, ParamName
 from .pod import PolyaxonResources
 from .request import RefsRequest, RequestFields, StorageRequest, storage_request
 from .run import RunSettings
@@ -104,7 +104,7 @@ class _Build(FileModel):
 
 
 class _Run(FileModel):
-    cmd: Union[str, list[str]]
+    cmd: Union[FileProcessText, list[FileProcessText]]
 
 
 class _PolyaxonFile(FileModel):
@@ -304,17 +304,15 @@ def _render(value: Any, params: Mapping[str, Any], path: str, problems: list[Pro
         return [_render(item, params, f"{path}[{index}]", problems) for index, item in enumerate(value)]
     if not isinstance(value, str) or not any(mark in value for mark in ("{{", "{%", "{#")):
         return value
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
+    from ..templates import TemplateProblem, UndefinedVariable, render_template
 
-    environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     try:
-        return environment.from_string(value).render(**params)
-    except jinja2.UndefinedError as error:
+        return render_template(value, params)
+    except UndefinedVariable as error:
         shown = ", ".join(sorted(params)) or "none"
-        problems.append(Problem(path, f"uses an undefined variable: {error.message} (params: {shown})"))
-    except jinja2.TemplateError as error:
-        problems.append(Problem(path, f"is not a valid template: {error.message}"))
+        problems.append(Problem(path, f"uses an undefined variable: {error} (params: {shown})"))
+    except TemplateProblem as error:
+        problems.append(Problem(path, str(error)))
     return value
 
 

@@ -13,16 +13,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
-from pydantic import Field, JsonValue, ValidationInfo, model_validator
+from pydantic import (
+    Field,
+    JsonValue,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ..buckets import bucket_url_problem
 from ..declare import Combine, Input, Model, setting, spelling_of
 from ..enums import Choice, ImagePullPolicy, LogLevel, PodSecurityLevel, RunKind, Store
+from ..limits import quota_value_problem
 from ..pending import is_pending
-from ..stores import BUCKET_SCHEMES
 from .fields import (
     AbsolutePath,
     CliText,
-    Count,
+    DeadlineSeconds,
     EnvName,
     ExtendedResourceName,
     Identifier,
@@ -32,10 +42,14 @@ from .fields import (
     NamespaceName,
     ObjectName,
     ParamName,
-    PositiveCount,
+    ProcessText,
     QualifiedName,
     Quantity,
     QuotaKey,
+    Restarts,
+    SecretKey,
+    TtlSeconds,
+    within,
 )
 from .pod import (
     Affinity,
@@ -55,7 +69,24 @@ DEFAULT_TPU_TF_VERSION = "1.12"
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 """A finished Job is kept a week, then garbage-collected with its pods."""
 
-Quota = dict[QuotaKey, Input[Quantity]]
+FileRestarts = Annotated[WholeAmount, within("backoffLimit")]
+"""A Polyaxon file's max_restarts: a whole number, where a rendered param gives it as text."""
+
+
+def _whole_counts(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A quota's object counts and extended resources in whole units, each refused at its own key."""
+    hard = handler(value)
+    refused = [
+        InitErrorDetails(type=PydanticCustomError("quota_count", found), loc=(key,), input=quantity)
+        for key, quantity in hard.items()
+        if not is_pending(quantity) and (found := quota_value_problem(key, quantity)) is not None
+    ]
+    if refused:
+        raise ValidationError.from_exception_data("quota", refused)
+    return hard
+
+
+Quota = Annotated[dict[QuotaKey, Input[Quantity]], WrapValidator(_whole_counts)]
 """A ResourceQuota's spec.hard: what the pods of a namespace may use together."""
 
 
@@ -83,10 +114,10 @@ class RunDefaults(Model):
     annotations: Annotated[dict[QualifiedName, CliText], setting(Combine.MERGED, "annotations")] = Field(
         default_factory=dict, description="Annotations of the Job and its pod, under polyaxon-storage's own."
     )
-    ttl_seconds_after_finished: Annotated[Optional[Count], setting(Combine.FIRST)] = Field(
+    ttl_seconds_after_finished: Annotated[Optional[TtlSeconds], setting(Combine.FIRST)] = Field(
         None, description="Seconds a finished Job is kept (default one week)."
     )
-    active_deadline_seconds: Annotated[Optional[PositiveCount], setting(Combine.FIRST)] = Field(
+    active_deadline_seconds: Annotated[Optional[DeadlineSeconds], setting(Combine.FIRST)] = Field(
         None, description="Seconds the Job may run before it is stopped (default none)."
     )
 
@@ -98,11 +129,11 @@ class RunSettings(RunDefaults):
         None, description="The container image of the run."
     )
     kind: Annotated[Optional[Choice[RunKind]], setting(Combine.FIRST)] = Field(None, description="experiment (default) or job, as polyaxon-client sees it.")
-    command: Annotated[Optional[list[CliText]], setting(Combine.FIRST)] = Field(
+    command: Annotated[Optional[list[ProcessText]], setting(Combine.FIRST)] = Field(
         None, description="The container's entrypoint."
     )
-    args: Annotated[Optional[list[CliText]], setting(Combine.FIRST)] = Field(None, description="Arguments to the entrypoint.")
-    env: Annotated[dict[EnvName, Input[CliText]], setting(Combine.FIRST)] = Field(
+    args: Annotated[Optional[list[ProcessText]], setting(Combine.FIRST)] = Field(None, description="Arguments to the entrypoint.")
+    env: Annotated[dict[EnvName, Input[ProcessText]], setting(Combine.FIRST)] = Field(
         default_factory=dict,
         description="Environment variables, after the storage ones (so they can use $(POLYAXON_RUN_OUTPUTS_PATH)).",
     )
@@ -128,7 +159,7 @@ class RunSettings(RunDefaults):
     config_map_refs: Annotated[
         list[ObjectName], setting(Combine.ALLOWED, "config_map_refs", "configmap_refs", allowed_by="config_map_refs")
     ] = Field(default_factory=list, description="ConfigMaps (ones its team allows) loaded as environment.")
-    max_restarts: Annotated[Optional[Count], setting(Combine.FIRST, "max_restarts", file_type=WholeAmount)] = Field(
+    max_restarts: Annotated[Optional[Restarts], setting(Combine.FIRST, "max_restarts", file_type=FileRestarts)] = Field(
         None, description="Restart a failed run up to this many times (restartPolicy OnFailure). Default: never."
     )
     shm_size: Annotated[Optional[Quantity], setting(Combine.FIRST)] = Field(
@@ -165,7 +196,7 @@ class MountArgs(Model):
     secret: Optional[Input[ObjectName]] = Field(
         None, description="The Secret, in the run's namespace, holding the bucket's credentials."
     )
-    secret_key: Optional[Input[CliText]] = Field(None, description="The key of that Secret holding them.")
+    secret_key: Optional[Input[SecretKey]] = Field(None, description="The key of that Secret holding them.")
     workload_identity: bool = Field(
         False, description="A bucket the pod reaches with its own cloud identity (no secret): listed without a key."
     )
@@ -186,9 +217,8 @@ class MountArgs(Model):
             problems += [f"a bucket is not mounted: drop {key(field)}" for field in ("mount_path",) if getattr(self, field)]
             if self.store is None:
                 problems.append(f"a bucket needs its {key('store')} (gcs, s3 or azure)")
-            elif not is_pending(self.bucket) and not self.bucket.startswith(BUCKET_SCHEMES[self.store]):
-                schemes = " or ".join(f"{scheme}<bucket>" for scheme in BUCKET_SCHEMES[self.store])
-                problems.append(f"{self.bucket!r} does not match store {self.store}: write it as {schemes}")
+            elif not is_pending(self.bucket) and (found := bucket_url_problem(self.store, self.bucket, False)):
+                problems.append(found)
             if (self.secret is None) != (self.secret_key is None):
                 problems.append(
                     f"{key('secret')} and {key('secret_key')} go together: the Secret and its key holding the credentials"

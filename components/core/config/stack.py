@@ -11,10 +11,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Union
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
-from ..declare import Model, Spelling, parse, spelling_of
-from ..errors import ConfigError, Problem, child
+from ..declare import Model, Spelling, spelling_of
+from ..errors import ConfigError, Problem, child, problems_from_validation
 from ..mounts import system_location_problem
 from .catalog import Persistence
 from .fields import CliText, Grant, NamespaceName, Rfc3339Time, identifier
@@ -149,14 +149,19 @@ class ParsedStack:
     """A stack config as far as it is sound, and what is wrong with the rest."""
 
     config: StackConfig
-    """The sound parts; a refused key or run is left at its default (absent)."""
+    """The sound parts; a refused key, entry, team or run is left out (a key at its default)."""
     problems: tuple[Problem, ...] = ()
     refused: frozenset[str] = field(default_factory=frozenset)
-    """Top-level keys whose value was refused (`runs` only when the runs are not a mapping)."""
+    """Top-level keys whose whole value was refused (`persistence` only when it is no catalog at all)."""
+    refused_entries: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    """Catalog entries refused on their own, by (side, name): they exist, but hold a mistake."""
+    refused_teams: frozenset[str] = field(default_factory=frozenset)
+    refused_runs: frozenset[str] = field(default_factory=frozenset)
 
 
 STACK_KEYS = {StackConfig.spelled(name, Spelling.CONFIG): name for name in StackConfig.model_fields}
 """Each top-level key of a stack config, as written, and its field."""
+SIDE_KEYS = ("data", "outputs")
 
 
 def text_keys() -> frozenset[str]:
@@ -174,30 +179,72 @@ def _is_text(annotation: Any) -> bool:
 
 
 def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
-    """Validate the raw config values (key without namespace -> value), each part on its own."""
+    """Validate the raw config values (key without namespace -> value); every problem is found, and what is
+    sound is kept: a mistake refuses only its unit (a catalog entry, a team, a run, else its top-level key),
+    so the checks across entries, teams and runs still run on everything else."""
     problems: list[Problem] = []
     sound: dict[str, Any] = {}
-    refused = set()
     for key, value in values.items():
-        if key not in STACK_KEYS:
-            problems.append(Problem(key, "unknown key here (check its spelling and the config reference)"))
-        elif key == "runs" and isinstance(value, dict):
-            sound["runs"] = {}
-            for name, run in value.items():
-                found = _refused({"runs": {name: run}})
-                if not found:
-                    sound["runs"][name] = run
-                problems.extend(found)
+        if key in STACK_KEYS:
+            sound[key] = _copy(value)
         else:
-            found = _refused({key: value})
-            if found:
-                refused.add(key)
-            else:
-                sound[key] = value
-            problems.extend(found)
-    config, _ = parse(StackConfig, sound, Spelling.CONFIG)
-    problems.extend(_cross_key_problems(config, values))
-    return ParsedStack(config, tuple(problems), frozenset(refused))
+            problems.append(Problem(key, "unknown key here (check its spelling and the config reference)"))
+    config, errors = _validated(sound)
+    if errors is not None:
+        problems.extend(problems_from_validation(errors))
+    units: set[tuple[Any, ...]] = set()
+    while errors is not None:
+        found = {_unit(detail["loc"]) for detail in errors.errors(include_url=False)} - units
+        if not found:
+            break  # nothing more to leave out (cannot happen: every unit's defaults are sound)
+        units |= found
+        for unit in found:
+            _drop(sound, unit)
+        config, errors = _validated(sound)
+    problems.extend(_cross_key_problems(config or StackConfig(), values))
+    return ParsedStack(
+        config or StackConfig(),
+        tuple(problems),
+        frozenset(unit[0] for unit in units if len(unit) == 1),
+        frozenset((unit[1], unit[2]) for unit in units if unit[0] == "persistence" and len(unit) == 3),
+        frozenset(unit[1] for unit in units if unit[0] == "teams" and len(unit) == 2),
+        frozenset(unit[1] for unit in units if unit[0] == "runs" and len(unit) == 2),
+    )
+
+
+def _validated(values: dict[str, Any]) -> tuple[Optional[StackConfig], Optional[ValidationError]]:
+    try:
+        return StackConfig.model_validate(values, by_alias=True, by_name=False, context={"spelling": Spelling.CONFIG}), None
+    except ValidationError as error:
+        return None, error
+
+
+def _unit(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The part of the config a mistake at `loc` refuses: its catalog entry, team or run; else its key under
+    persistence; else its top-level key (a side that is no mapping refuses the whole catalog: without it,
+    every grant and request would look wrong)."""
+    key = loc[0]
+    if key == "persistence" and len(loc) >= 2:
+        if loc[1] not in SIDE_KEYS:
+            return loc[:2]
+        return loc[:3] if len(loc) >= 3 else loc[:1]
+    if key in ("teams", "runs") and len(loc) >= 2:
+        return loc[:2]
+    return loc[:1]
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
+
+
+def _drop(values: dict[str, Any], unit: tuple[Any, ...]) -> None:
+    container: Any = values
+    for key in unit[:-1]:
+        container = container.get(key) if isinstance(container, dict) else None
+    if isinstance(container, dict):
+        container.pop(unit[-1], None)
 
 
 def parse_stack_config(values: Mapping[str, Any]) -> StackConfig:
@@ -208,25 +255,24 @@ def parse_stack_config(values: Mapping[str, Any]) -> StackConfig:
     return parsed.config
 
 
-def _refused(part: dict[str, Any]) -> list[Problem]:
-    return parse(StackConfig, part, Spelling.CONFIG)[1]
-
-
 def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[Problem]:
+    """Rules across the top-level keys, on the values as given (a refused key, team or run is still held to
+    them)."""
     problems = []
-    if config.default_resources is not None and config.run_defaults.resources is not None:
+    if values.get("defaultResources") is not None and _given(values, "runDefaults", "resources"):
         problems.append(
             Problem("defaultResources", "is the old name of runDefaults.resources, which is given too; keep one")
         )
-    if config.teams is not None:
+    if values.get("teams") is not None:
         bounds = [StackConfig.spelled(field, Spelling.CONFIG) for field in TEAM_BOUNDS]
         problems.extend(
             Problem(key, "is set per team (teams.<team>." + key + ") when teams are defined")
             for key in bounds
             if key in values
         )
-    for kind, names in (("teams", config.teams or {}), ("runs", config.runs)):
-        for name in names:
+    for kind in ("teams", "runs"):
+        names = values.get(kind)
+        for name in names if isinstance(names, dict) else ():
             try:
                 identifier(name)
             except ValueError as error:
@@ -236,6 +282,11 @@ def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[
         if system is not None:
             problems.append(Problem(f"allowedWritableHostPaths[{index}]", f"{system}: no run may write there"))
     return problems
+
+
+def _given(values: Mapping[str, Any], key: str, inner: str) -> bool:
+    part = values.get(key)
+    return isinstance(part, dict) and part.get(inner) is not None
 
 
 def config_block(document: Any, source: str) -> dict[str, Any]:
