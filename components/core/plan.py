@@ -14,9 +14,9 @@ from .checks import secret_ref_problems, stack_warnings
 from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems, entry_path
 from .config.fields import identifier
-from .config.request import storage_request
+from .config.request import StorageRequest, storage_request
 from .config.run import JobTemplate, MountArgs, RunArgs
-from .config.stack import ParsedStack, Run, StackConfig, stack_resources
+from .config.stack import ParsedStack, Run, RunStorage, StackConfig, stack_resources
 from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
@@ -34,8 +34,8 @@ from .volumes import OutputsRef, union_selector
 if TYPE_CHECKING:
     from .config.polyaxonfile import PolyaxonFile
 
-# Keys without which no run can be resolved: when one is refused, runs are checked on their own only.
-RESOLUTION_KEYS = frozenset({"persistence", "teams", "namespace", "existingNamespace"})
+# Keys without which no run can be resolved: when one is refused whole, runs are checked on their own only.
+RESOLUTION_KEYS = frozenset({"persistence", "teams"})
 Overrides = Mapping[str, tuple[Any, str]]
 """Param name -> (value, where it was given)."""
 
@@ -57,7 +57,8 @@ class Stage:
     refused_entries: frozenset[tuple[str, str]] = frozenset()
     """Catalog entries refused for mistakes of their own: a grant or request naming one is not checked."""
     refused_teams: frozenset[str] = frozenset()
-    """Teams refused for mistakes of their own: their runs are checked on their own."""
+    """Teams refused for mistakes of their own: their runs are checked on their own (a run naming one is no
+    problem)."""
 
     def claims(self, namespace: str) -> NfsClaims:
         found = self.namespaces.get(namespace)
@@ -70,13 +71,13 @@ def _stage(
     """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
     config = parsed.config
     problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
-    teams = team_access(config, problems, parsed.refused_entries)
+    teams = team_access(config, problems, parsed.refused_entries, parsed.refused_teams)
     defaults = {team.name: default_layers(config, team) for team in teams.values()}
     # Each default layer's own resources, checked once (the stack's is every team's).
     layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
     namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems, parsed.refused_teams)
+    clouds = plan_clouds(config, list(teams.values()), providers, problems, frozenset(parsed.refused_teams))
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
     stage = Stage(
         config,
@@ -87,7 +88,7 @@ def _stage(
         base_dir,
         project,
         parsed.refused_entries,
-        parsed.refused_teams,
+        frozenset(parsed.refused_teams),
     )
     return stage, namespaces, clouds
 
@@ -120,7 +121,10 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
             planned[name] = plan_run(stage, name, run, f"runs.{name}", resolve=resolve)
         except ConfigError as error:
             problems.extend(error.problems)
-    unplanned = (set(config.runs) - set(planned)) | parsed.refused_runs
+    for name, storage in sorted(parsed.refused_runs.items()):
+        if storage is not None and resolve:
+            problems.extend(_storage_problems(stage, name, storage, f"runs.{name}"))
+    unplanned = (set(config.runs) - set(planned)) | set(parsed.refused_runs)
     runs = [_with_refs(run, planned, unplanned, problems) for run in planned.values()]
     if problems:
         # A default shared by many runs is reported once.
@@ -233,21 +237,7 @@ def plan_run(
         own = [own[0].without("params"), polyaxonfile.settings.layer(config.gpu_resource, config.tpu_resource)]
     elif unknown is not None:
         own.append(unknown)
-    mounts = None
-    if resolve and team is not None and request is not None:
-        try:
-            mounts = resolve_storage(
-                config.persistence,
-                team,
-                name,
-                request,
-                path,
-                stage.claims(team.namespace),
-                stage.clouds.credentials.get(team.name, {}),
-                stage.refused_entries,
-            )
-        except ConfigError as error:
-            problems.extend(error.problems)
+    mounts = _mounts(stage, team, name, request, path, problems) if resolve and team and request else None
     # A run whose team is unknown is still held to the stack's defaults.
     defaults = stage.defaults[team.name] if team else default_layers(config, None)
     data, outputs = mounts or ([], None)
@@ -280,6 +270,41 @@ def plan_run(
     )
     template = JobTemplate(team.name, stage.project, team.namespace, team.service_account, config)
     return RunPlan(name, resolved, team, template, refs_path=refs_path, warnings=_file_warnings(polyaxonfile, name))
+
+
+def _mounts(
+    stage: Stage, team: TeamAccess, name: str, request: StorageRequest, path: str, problems: list[Problem]
+) -> Optional[tuple[list[MountArgs], MountArgs]]:
+    """What a run of `team` mounts for its `request`; None, with the problems appended, when that is not known."""
+    try:
+        return resolve_storage(
+            stage.config.persistence,
+            team,
+            name,
+            request,
+            path,
+            stage.claims(team.namespace),
+            stage.clouds.credentials.get(team.name, {}),
+            stage.refused_entries,
+        )
+    except ConfigError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _storage_problems(stage: Stage, name: str, storage: RunStorage, path: str) -> list[Problem]:
+    """What a run refused for mistakes in its settings asks of the catalog, checked: its team and entries."""
+    problems: list[Problem] = []
+    if storage.team in stage.refused_teams:
+        return problems
+    team = run_team(stage.teams, storage.team, child(path, "team"), problems)
+    try:
+        request = storage_request(storage, path)
+    except ConfigError as error:
+        return [*problems, *error.problems]
+    if team is not None:
+        _mounts(stage, team, name, request, path, problems)
+    return problems
 
 
 def _file_warnings(polyaxonfile: Optional[PolyaxonFile], name: str) -> tuple[Problem, ...]:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Mapping, Optional
 
 from .config.catalog import SIDES, Persistence, Side
-from .config.stack import StackConfig
+from .config.stack import StackConfig, TeamGrants
 from .errors import Problem
 from .model import TeamAccess
 
 
 def team_access(
-    config: StackConfig, problems: list[Problem], refused: frozenset[tuple[str, str]] = frozenset()
+    config: StackConfig,
+    problems: list[Problem],
+    refused: frozenset[tuple[str, str]] = frozenset(),
+    refused_teams: Mapping[str, Optional[TeamGrants]] = {},
 ) -> dict[Optional[str], TeamAccess]:
     """Each team's access, keyed by team name (None: the implicit team); grant problems are appended.
 
     `refused`: catalog entries refused for mistakes of their own, by (side, name): granting one is no problem
-    (the entry's own are reported), and grants nothing until it is sound."""
+    (the entry's own are reported), and grants nothing until it is sound. `refused_teams`: teams refused for
+    mistakes of their own, with their grants where those are sound, which are checked all the same."""
     persistence = config.persistence
+    for name, grants in sorted(refused_teams.items()):
+        for side in SIDES if grants is not None else ():
+            _granted(persistence, side, getattr(grants, side), f"teams.{name}.{side}", problems, refused)
     if config.teams is None:
         namespace = config.namespace
         everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}

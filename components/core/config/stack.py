@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, TypeVar, Union
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
@@ -29,20 +29,26 @@ from .run import (
     WritableHostPaths,
 )
 
+M = TypeVar("M", bound=Model)
 DEFAULT_NAMESPACE = "polyaxon"
 TEAM_BOUNDS = tuple(TeamBounds.model_fields)
 """What a namespace's teams may use beyond storage: set per team, or at the top level without teams."""
 
 
-class Team(TeamBounds, PodAllowances):
+class TeamGrants(Model):
+    """The catalog entries a team may use."""
+
+    data: Grant = Field(default_factory=list, description='Data entries the team may use, or "*".')
+    outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
+
+
+class Team(TeamGrants, TeamBounds, PodAllowances):
     """A team: its namespace, the catalog entries it may use, and what its runs get and may name."""
 
     namespace: NamespaceName = Field(description="Namespace the team's runs go to.")
     existing_namespace: bool = Field(
         False, description="The namespace exists already: adopt it (labels only) instead of creating it."
     )
-    data: Grant = Field(default_factory=list, description='Data entries the team may use, or "*".')
-    outputs: Grant = Field(default_factory=list, description='Outputs entries the team may use, or "*".')
     run_defaults: RunDefaults = Field(
         default_factory=RunDefaults, description="What the team's runs get unless they set it, over the stack's."
     )
@@ -110,10 +116,15 @@ class Cluster(Model):
         return self.multi_node or len(self.node_pools) > 1
 
 
-class Run(RequestFields, RunSettings):
-    """A run of the stack: its settings, its team, and its storage request or Polyaxon file."""
+class RunStorage(RequestFields):
+    """What a run asks of the catalog: its team, and its storage request."""
 
     team: Optional[CliText] = Field(None, description="The team the run belongs to (required with teams).")
+
+
+class Run(RunStorage, RunSettings):
+    """A run of the stack: its settings, its team, and its storage request or Polyaxon file."""
+
     polyaxonfile: Optional[CliText] = Field(
         None, description="Polyaxon file, in the project directory, the run is read from (this run's keys win)."
     )
@@ -155,8 +166,11 @@ class ParsedStack:
     """Top-level keys whose whole value was refused (`persistence` only when it is no catalog at all)."""
     refused_entries: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     """Catalog entries refused on their own, by (side, name): they exist, but hold a mistake."""
-    refused_teams: frozenset[str] = field(default_factory=frozenset)
-    refused_runs: frozenset[str] = field(default_factory=frozenset)
+    refused_teams: Mapping[str, Optional[TeamGrants]] = field(default_factory=dict)
+    """Teams refused on their own, each with its grants when those are sound (still held to the catalog)."""
+    refused_runs: Mapping[str, Optional[RunStorage]] = field(default_factory=dict)
+    """Runs refused on their own, each with its team and storage request when those are sound and the run has
+    no Polyaxon file (still held to its team's grants)."""
 
 
 STACK_KEYS = {StackConfig.spelled(name, Spelling.CONFIG): name for name in StackConfig.model_fields}
@@ -201,15 +215,51 @@ def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
         for unit in found:
             _drop(sound, unit)
         config, errors = _validated(sound)
-    problems.extend(_cross_key_problems(config or StackConfig(), values))
+    config = config or StackConfig()
+    problems.extend(_cross_key_problems(config, values))
+    refused = frozenset(unit[0] for unit in units if len(unit) == 1)
+    stand_ins = {}
+    for key in refused & STAND_INS.keys():
+        value = STAND_INS[key](values[key])
+        if value is not None:
+            stand_ins[STACK_KEYS[key]] = value
     return ParsedStack(
-        config or StackConfig(),
+        config.model_copy(update=stand_ins),
         tuple(problems),
-        frozenset(unit[0] for unit in units if len(unit) == 1),
+        refused,
         frozenset((unit[1], unit[2]) for unit in units if unit[0] == "persistence" and len(unit) == 3),
-        frozenset(unit[1] for unit in units if unit[0] == "teams" and len(unit) == 2),
-        frozenset(unit[1] for unit in units if unit[0] == "runs" and len(unit) == 2),
+        {unit[1]: _part(TeamGrants, values["teams"][unit[1]]) for unit in units if unit[0] == "teams" and len(unit) == 2},
+        {unit[1]: _storage(values["runs"][unit[1]]) for unit in units if unit[0] == "runs" and len(unit) == 2},
     )
+
+
+STAND_INS = {
+    "namespace": lambda value: value if isinstance(value, str) else None,
+    "existingNamespace": lambda value: True,
+}
+"""What a refused top-level key stands as while the rest is checked, so that its mistake makes up no other:
+a namespace as the text written; existingNamespace as true (the stack was told the namespace exists)."""
+
+
+def _storage(run: Any) -> Optional[RunStorage]:
+    """A refused run's team and request, when sound (a run with a Polyaxon file has its request there)."""
+    return None if isinstance(run, dict) and "polyaxonfile" in run else _part(RunStorage, run)
+
+
+def _part(model: type[M], value: Any) -> Optional[M]:
+    """The keys of `model` in a refused unit's value, if they are sound on their own."""
+    if not isinstance(value, dict):
+        return None
+    keys = {model.spelled(name, Spelling.CONFIG) for name in model.model_fields}
+    try:
+        return model.model_validate(
+            {key: item for key, item in value.items() if key in keys},
+            by_alias=True,
+            by_name=False,
+            context={"spelling": Spelling.CONFIG},
+        )
+    except ValidationError:
+        return None
 
 
 def _validated(values: dict[str, Any]) -> tuple[Optional[StackConfig], Optional[ValidationError]]:
