@@ -110,3 +110,22 @@ def test_names_are_the_same_from_one_run_of_the_program_to_the_next(tmp_path):
     first, second = render_config(tmp_path, BASE, "one"), render_config(tmp_path, BASE, "one")
     assert [r.urn for r in first.registrations] == [r.urn for r in second.registrations]
     assert first.jobs == second.jobs
+
+
+def test_an_nfs_outputs_entry_keeps_each_namespace_in_its_own_directory_through_every_grant_and_revocation(tmp_path):
+    shared = changed(["teams", "nlp", "outputs"], "*")
+    removed = copy.deepcopy(shared)
+    del removed["teams"]["nlp"]
+
+    def results(rendering) -> dict[str, tuple]:
+        """Per namespace: the export directory of its results volume, and its volume's and claim's URNs."""
+        volumes = {r.inputs["spec"]["claimRef"]["namespace"]: r for r in rendering.registrations if r.type == VOLUME and "results" in r.name}
+        claims = {r.inputs["metadata"]["namespace"]: r for r in rendering.registrations if r.type == CLAIM and "results" in r.name}
+        return {ns: (volume.inputs["spec"]["nfs"]["path"], volume.urn, claims[ns].urn) for ns, volume in volumes.items()}
+
+    alone, both, revoked = (results(render_config(tmp_path, config, label)) for config, label in ((BASE, "alone"), (shared, "both"), (removed, "revoked")))
+    # Granted alone, shared, or left alone again by a removed team: vision's runs keep the same directory,
+    # volume and claim, and never see nlp's.
+    assert alone["vision"] == both["vision"] == revoked["vision"]
+    assert alone["vision"][0] == "/exports/results/vision" and both["nlp"][0] == "/exports/results/nlp"
+    assert set(alone) == set(revoked) == {"vision"}

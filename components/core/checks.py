@@ -7,7 +7,7 @@ logged by `pulumi preview` and printed by `render`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 from .config.catalog import (
     SINGLE_NODE_MODES,
@@ -18,8 +18,37 @@ from .config.catalog import (
 )
 from .config.stack import StackConfig
 from .errors import Problem, child
-from .model import CloudPlan, NamespacePlan, RunPlan, TeamAccess
+from .model import SERVICE_ACCOUNT_PREFIX, CloudPlan, NamespacePlan, RunPlan, TeamAccess
 from .namespaces import granted_entries
+from .pending import is_pending
+from .settings import RunBounds
+
+
+def service_account_problems(bounds: RunBounds, accounts: Mapping[str, str] = {}) -> list[Problem]:
+    """A team may not let its runs act as another team: its serviceAccounts may not name a ServiceAccount the
+    stack makes for a team (`runs-<team>`) other than its own, which holds that team's cloud identity.
+
+    `accounts`: the ServiceAccounts the stack makes, name -> team (to name the team in the message)."""
+    own = bounds.own_service_account
+    if is_pending(own):
+        return []  # checked once the team's own is known
+    problems = []
+    for index, name in enumerate(bounds.lists.service_accounts):
+        if name == own or not name.startswith(SERVICE_ACCOUNT_PREFIX):
+            continue
+        whose = (
+            f"the ServiceAccount the stack makes for team {accounts[name]!r}"
+            if name in accounts
+            else f"named as the stack names teams' own ServiceAccounts ({SERVICE_ACCOUNT_PREFIX}<team>)"
+        )
+        problems.append(
+            Problem(
+                f"{bounds.where('service_accounts')}[{index}]",
+                f"{name!r} is {whose}: runs naming it would act as that team, with its cloud identity; list "
+                f"ServiceAccounts of the team's own, named otherwise (its own, {own}, is always allowed)",
+            )
+        )
+    return problems
 
 
 def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess], clouds: Sequence[CloudPlan]) -> list[Problem]:

@@ -63,9 +63,13 @@ class TeamAccess:
         )
 
 
+SERVICE_ACCOUNT_PREFIX = "runs-"
+"""What the ServiceAccounts the stack (a TeamNamespace) makes for teams are named with."""
+
+
 def service_account_name(team: str) -> str:
     """The ServiceAccount a team's runs use: `runs-<team>`, a valid object name for any team name."""
-    return dns_label(team, prefix="runs-")
+    return dns_label(team, prefix=SERVICE_ACCOUNT_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
@@ -34,17 +34,20 @@ def granted_entries(persistence: Persistence, teams: Iterable[TeamAccess]) -> li
     ]
 
 
-def nfs_volume_plan(item: NamedEntry, namespace: str, own_directory: bool) -> NfsVolumePlan:
+def nfs_volume_plan(item: NamedEntry, namespace: str) -> NfsVolumePlan:
     """The PersistentVolume and claim of an NFS entry in one namespace.
 
     Their names carry a digest of everything Kubernetes will not change in place
     (server, path, size, access, mount options): an edit of any of them makes a
     new pair, which binds, instead of an update the API refuses or a claim left
-    Pending. `own_directory`: the namespace gets `<path>/<namespace>`, not the export itself.
+    Pending. An outputs entry gives every namespace its own directory of the
+    export, `<path>/<namespace>`, however many namespaces it is granted to: a
+    team sees only its own namespace's outputs, and no grant or revocation
+    elsewhere moves them. A data entry is the export itself, shared.
     """
     entry = item.entry
     assert isinstance(entry, NfsEntry)
-    path = posixpath.join(entry.nfs.path, namespace) if own_directory else entry.nfs.path
+    path = posixpath.join(entry.nfs.path, namespace) if item.side == "outputs" else entry.nfs.path
     spec = digest(json.dumps([entry.nfs.server, path, entry.size, entry.read_only, list(entry.mount_options)]))
     claim_stem = volume_name(item.side, item.name)[: DNS_LABEL_MAX - 10].rstrip("-")
     return NfsVolumePlan(
@@ -65,23 +68,11 @@ def plan_namespaces(
 ) -> tuple[NamespacePlan, ...]:
     """Group teams by namespace; a namespace is adopted or created, never both.
 
-    `defaults`: each team's default layers (`settings.default_layers`), by team name.
-
-    An NFS outputs entry granted in several namespaces gives each its own directory
-    of the export, so a team sees only its own runs' outputs.
+    `defaults`: each team's default layers (`plan.default_layers`), by team name.
     """
     by_namespace: dict[str, list[TeamAccess]] = defaultdict(list)
     for team in teams:
         by_namespace[team.namespace].append(team)
-    granted_per_namespace = {
-        namespace: granted_entries(config.persistence, members) for namespace, members in by_namespace.items()
-    }
-    sharing = Counter(
-        (item.side, item.name)
-        for granted in granted_per_namespace.values()
-        for item in granted
-        if item.side == "outputs"
-    )
     plans = []
     for namespace, members in sorted(by_namespace.items()):
         adopt_flags = {team.name: _adopts(config, team) for team in members}
@@ -103,7 +94,7 @@ def plan_namespaces(
                     "or give the runs a namespace of their own",
                 )
             )
-        granted = granted_per_namespace[namespace]
+        granted = granted_entries(config.persistence, members)
         host_paths = tuple(item for item in granted if isinstance(item.entry, HostPathEntry))
         container_defaults = _agreed(
             {team.name: _limit_range_defaults(defaults[team.name]) for team in members},
@@ -120,7 +111,7 @@ def plan_namespaces(
                 teams=tuple(members),
                 pod_security="privileged" if host_paths else "restricted",
                 nfs_volumes=tuple(
-                    nfs_volume_plan(item, namespace, own_directory=sharing[item.side, item.name] > 1)
+                    nfs_volume_plan(item, namespace)
                     for item in granted
                     if isinstance(item.entry, NfsEntry)
                 ),

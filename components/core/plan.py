@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from .checks import secret_ref_problems, stack_warnings
+from .checks import secret_ref_problems, service_account_problems, stack_warnings
 from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems, entry_path
 from .config.fields import identifier
@@ -79,6 +79,8 @@ def _stage(
     namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
     clouds = plan_clouds(config, list(teams.values()), providers, problems, frozenset(parsed.refused_teams))
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    accounts = {team.service_account: team.name for team in teams.values() if team.config_path}
+    problems.extend(problem for team in teams.values() for problem in service_account_problems(team.run_bounds(), accounts))
     stage = Stage(
         config,
         teams,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .checks import service_account_problems
 from .config.run import JobTemplate, RunArgs, RunTemplateArgs, TeamBounds
 from .declare import Spelling
 from .enums import RunKind
@@ -34,9 +35,9 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
     """Every run of a template resolved (those without problems), and every problem found. `refused`: runs
     left out for problems of their own (others may still read them: no problem of theirs)."""
     problems: list[Problem] = []
-    bounds = template.bounds or TeamBounds()
+    bounds = RunBounds(template.bounds or TeamBounds(), lambda name: f"bounds.{name}", template.service_account)
     context = RunContext(
-        bounds=RunBounds(bounds, lambda name: f"bounds.{name}", template.service_account),
+        bounds=bounds,
         namespace=template.namespace,
         pod_security=template.pod_security,
         allow_privileged=template.allow_privileged,
@@ -44,6 +45,7 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
         writable_host_paths=tuple(template.allowed_writable_host_paths),
         writable_key="allowed_writable_host_paths",
     )
+    problems.extend(service_account_problems(bounds))
     defaults: list[Layer] = (
         [model_layer(template.defaults, "defaults", Spelling.ARGS)] if template.defaults is not None else []
     )
