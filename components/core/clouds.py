@@ -25,6 +25,7 @@ from .model import (
     TeamAccess,
     TeamCloudAccess,
 )
+from .limits import LIMITS
 from .names import digest, dns_label
 from .stores import CLOUDS
 
@@ -46,8 +47,11 @@ def credentials_secret_name(store: str, team: str) -> str:
 
 
 def credentials_key(address: BucketAddress) -> str:
-    """The key of a team's Secret holding one bucket's credentials (a valid Secret key for any bucket)."""
-    return address.key.replace("/", ".") + ".json"
+    """The key of a team's Secret holding one bucket's credentials (a valid Secret key for any bucket: one
+    too long for a key, an S3 bucket's of before 2018, is cut and given a digest of it)."""
+    key = address.key.replace("/", ".") + ".json"
+    room = LIMITS["secretKey"].size or len(key)
+    return key if len(key) <= room else f"{key[: room - len('-.json') - 8]}-{digest(address.key)}.json"
 
 
 def identity_name(deployment: str, team: str) -> str:

@@ -7,7 +7,7 @@ from the run as `runs.resolve_run` resolved it.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..conventions import (
     MANAGED_BY,
@@ -16,7 +16,7 @@ from ..conventions import (
     TEAM_KEY,
     TPU_VERSION_ANNOTATION,
 )
-from .config.run import JobTemplate, RunArgs
+from .config.run import JobSettings, JobTemplate, RunArgs
 from .containers import main_container, outputs_init_container, shm_volume
 from .names import DNS_LABEL_MAX, dns_label, label_value
 from .security import container_security_context, pod_security_context
@@ -35,10 +35,7 @@ def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[
     ours = {MANAGED_BY_LABEL: MANAGED_BY, RUN_KEY: label_value(name), TEAM_KEY: label_value(template.team)}
     # Ours last: they always win over the run's own.
     labels = {**run.labels, **ours}
-    annotations = {**run.annotations, RUN_KEY: name, TEAM_KEY: template.team}
-    pod_annotations = dict(annotations)
-    if template.settings.tpu_resource in run.resources.limits:
-        pod_annotations[TPU_VERSION_ANNOTATION] = template.settings.tpu_tf_version
+    annotations, pod_annotations = job_annotations(name, template.team, run.annotations, run.resources.limits, template.settings)
     security = container_security_context(k8s(run.security_context) if run.security_context else {})
 
     pod_spec: dict[str, Any] = {
@@ -84,6 +81,18 @@ def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[
         },
         "spec": job_spec,
     }
+
+
+def job_annotations(
+    name: str, team: str, annotations: Mapping[str, str], limits: Mapping[str, str], settings: JobSettings
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The annotations of run `name`'s Job and of its pod: the run's own under ours (its name and team), and on
+    the pod of a TPU run (`limits` holds the TPU resource) the TPU's TensorFlow version."""
+    job = {**annotations, RUN_KEY: name, TEAM_KEY: team}
+    pod = dict(job)
+    if settings.tpu_resource in limits:
+        pod[TPU_VERSION_ANNOTATION] = settings.tpu_tf_version
+    return job, pod
 
 
 def generate_name(run: str) -> str:

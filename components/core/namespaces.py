@@ -16,6 +16,7 @@ from .config.components import TeamNamespaceArgs
 from .pending import is_pending
 from .config.stack import StackConfig
 from .errors import Problem, child
+from .limits import annotations_size_problem
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
 from .resources import ResourceLayer, is_extended, layer_problems
@@ -184,6 +185,11 @@ def team_namespace_problems(args: TeamNamespaceArgs) -> tuple[None, list[Problem
         for name, secret in args.credentials.items()
         if secret.team not in args.teams
     )
+    for team, annotations in args.service_account_annotations.items():
+        known = not is_pending(annotations) and not any(is_pending(value) for value in annotations.values())
+        found = annotations_size_problem(annotations) if known else None
+        if found is not None:
+            problems.append(Problem(f"service_account_annotations.{team}", found))
     defaults = args.container_defaults
     if defaults is not None and not is_pending(defaults):
         problems.extend(layer_problems(ResourceLayer("container_defaults", defaults.requests, defaults.limits)))

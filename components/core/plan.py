@@ -247,6 +247,8 @@ def plan_run(
     context = RunContext(
         bounds=team.run_bounds() if team else None,
         namespace=team.namespace if team else PENDING,
+        team=team.name if team else PENDING,
+        settings=config,
         pod_security=namespace.pod_security if namespace else PodSecurityLevel.RESTRICTED.value,
         allow_privileged=bool(team and team.allow_privileged),
         privileged_key=team.key_path("allowPrivileged") if team else "allowPrivileged",
@@ -255,6 +257,7 @@ def plan_run(
         check_mounts=False,  # the catalog's entries are held to the mount rules already
     )
     place = RunPlace(
+        name,
         path,
         Spelling.CONFIG,
         [entry_path("data", mount.name) for mount in data],

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_env_name
-from .config.run import MountArgs, RunArgs
+from .config.run import JobSettings, MountArgs, RunArgs
 from .declare import Spelling
 from .enums import PodSecurityLevel
 from .errors import Problem, child
+from .job import job_annotations
+from .limits import annotations_size_problem
 from .mounts import mounts_problems
 from .pending import PENDING, is_pending
 from .security import (
@@ -32,6 +34,8 @@ from .volumes import union_selector
 class RunPlace:
     """Where a run is written, in its door's spelling, and where each of its mounts is (for messages)."""
 
+    name: str
+    """The run's name: it names its Job and its outputs directory."""
     path: str
     """The run: `runs.train`."""
     spelling: Spelling
@@ -51,6 +55,10 @@ class RunContext:
     """Its team's allow-lists and quota (None: not checked)."""
     namespace: Any = PENDING
     """Its namespace (for messages; PENDING while unknown)."""
+    team: Any = PENDING
+    """Its team: its directory under the outputs base, and an annotation of its Job (PENDING while unknown)."""
+    settings: JobSettings = field(default_factory=JobSettings)
+    """What every Job of its stack or template shares (what a TPU is, and its annotation)."""
     pod_security: Any = PodSecurityLevel.RESTRICTED.value
     """The Pod Security level of its namespace (PENDING while unknown)."""
     allow_privileged: bool = False
@@ -93,6 +101,7 @@ def resolve_run(
     _, conflicts = union_selector(pins)
     found.extend(Problem(place.path, f"mounts entries that disagree: {conflict.describe()}") for conflict in conflicts)
     found.extend(_pod_security_problems(settings, [mount for mount, _ in located], context, place))
+    found.extend(_annotations_problems([*own, *defaults], settings, context, place))
     problems.extend(found)
     if found or outputs is None:
         return None
@@ -101,6 +110,23 @@ def resolve_run(
         data=list(data),
         outputs=outputs,
     )
+
+
+def _annotations_problems(
+    layers: Sequence[Layer], settings: Mapping[str, Any], context: RunContext, place: RunPlace
+) -> list[Problem]:
+    """The annotations its pod carries (its own and ours) within what the API server takes on one object,
+    reported where the most specific of them are given."""
+    if is_pending(context.team):
+        return []  # checked once its team is known
+    _, pod = job_annotations(
+        place.name, context.team, settings["annotations"], settings["resources"].limits, context.settings
+    )
+    found = annotations_size_problem(pod)
+    if found is None:
+        return []
+    where = next((layer.paths["annotations"] for layer in layers if "annotations" in layer.values), place.path)
+    return [Problem(where, found)]
 
 
 def _mount_problems(

@@ -39,6 +39,8 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
     context = RunContext(
         bounds=bounds,
         namespace=template.namespace,
+        team=template.team or template.namespace,
+        settings=template,
         pod_security=template.pod_security,
         allow_privileged=template.allow_privileged,
         privileged_key="allow_privileged",
@@ -52,7 +54,7 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
     resolved = {}
     for name, run in template.runs.items():
         path = f"runs.{name}"
-        place = RunPlace(path, Spelling.ARGS, [f"{path}.data[{index}]" for index in range(len(run.data))], f"{path}.outputs")
+        place = RunPlace(name, path, Spelling.ARGS, [f"{path}.data[{index}]" for index in range(len(run.data))], f"{path}.outputs")
         found = resolve_run(
             [model_layer(run, path, Spelling.ARGS)], defaults, run.data, run.outputs, context, place, problems
         )

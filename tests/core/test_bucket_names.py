@@ -428,3 +428,13 @@ def test_existing_buckets_a_cloud_would_not_create_today_are_read_and_granted():
     assert '"legacy":"s3://Legacy_Bucket/runs"' in env_of(train)["POLYAXON_RUN_DATA_PATHS"]
     granted = [b.address.key for c in planned.clouds for b in c.buckets]
     assert granted == ["Legacy_Bucket"]
+
+
+def test_an_old_s3_bucket_too_long_for_a_secret_key_is_given_a_key_the_api_server_takes():
+    names = ["Legacy_" + "b" * 248, "Legacy_" + "b" * 247 + "c"]
+    data = {f"b{index}": bucket("s3", f"s3://{name}", credentials="managed") for index, name in enumerate(names)}
+    planned = plan(stack(data), providers=PROVIDERS)
+    (train,) = planned.runs
+    keys = [mount.secret_key for mount in train.args.data]
+    assert all(secret_key_problem(key) is None and key.endswith(".json") for key in keys), keys
+    assert len(set(keys)) == 2 and all(len(key) == 253 for key in keys)

@@ -317,6 +317,21 @@ def test_stack_run_without_image_anywhere_is_an_error(tmp_path):
             id="negative-restarts",
         ),
         pytest.param(
+            {"environment": {"max_restarts": 2**31}},
+            "environment.max_restarts",
+            "2,147,483,648 is more than 2,147,483,647: Job spec.backoffLimit",
+            id="int32-restarts",
+        ),
+        pytest.param(
+            {"environment": {"max_restarts": "{{ 2 ** 31 }}"}},
+            "environment.max_restarts",
+            "more than 2,147,483,647",
+            id="rendered-int32-restarts",
+        ),
+        pytest.param({"run": {"cmd": "train\x00 --fast"}}, "run.cmd", "has a NUL character", id="nul-cmd"),
+        pytest.param({"run": {"cmd": ["prep", "train\x00"]}}, "run.cmd", "command 2 has a NUL character", id="nul-cmd-list"),
+        pytest.param({"build": {"image": "trainer:1é"}}, "build.image", "is ASCII", id="non-ascii-image"),
+        pytest.param(
             {"environment": {"resources": {"gpu": {"limits": 0.5}}}},
             "environment.resources.gpu.limits",
             "whole units",

@@ -205,8 +205,6 @@ CliText = Annotated[str, BeforeValidator(cli_text)]
 NonEmptyText = Annotated[CliText, AfterValidator(_non_empty)]
 ProcessText = Annotated[CliText, checked(nul_problem)]
 """Text a process is started with (a command, an argument, an environment value): no NUL."""
-FileProcessText = Annotated[str, checked(nul_problem)]
-"""The same in a Polyaxon file, where YAML, not the Pulumi CLI, typed the value."""
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 Restarts = Annotated[WholeNumber, within("backoffLimit")]
 """How often a failed run is restarted: the Job's backoffLimit, an int32."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Optional, Union
+from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
 from pydantic import Field, JsonValue, create_model
 
@@ -24,7 +24,8 @@ from ..errors import ConfigError, Problem, child
 from ..resources import ResourceLayer, polyaxon_quantity
 from ..settings import Layer
 from ..yaml_io import load_yaml
-from .fields import FileImageReference, FileProcessText, ParamName
+from ..limits import nul_problem
+from .fields import FileImageReference, ParamName, checked
 from .pod import PolyaxonResources
 from .request import RefsRequest, RequestFields, StorageRequest, storage_request
 from .run import RunSettings
@@ -103,8 +104,15 @@ class _Build(FileModel):
     nocache: Optional[bool] = None
 
 
+def _commands_problem(cmd: Union[str, list[str]]) -> Optional[str]:
+    """A shell command (or a list of them) a process can be started with: no NUL."""
+    if isinstance(cmd, str):
+        return nul_problem(cmd)
+    return next((f"command {index + 1} {found}" for index, one in enumerate(cmd) if (found := nul_problem(one))), None)
+
+
 class _Run(FileModel):
-    cmd: Union[FileProcessText, list[FileProcessText]]
+    cmd: Annotated[Union[str, list[str]], checked(_commands_problem)]
 
 
 class _PolyaxonFile(FileModel):
