@@ -89,12 +89,58 @@ def test_the_job_command_says_so_too(tmp_path):
     }
     stack.write_text(yaml.safe_dump({"config": config}))
     polyaxonfile = tmp_path / "train.yaml"
-    polyaxonfile.write_text("build: {image: trainer:1}\n")
+    polyaxonfile.write_text("version: 1\nkind: experiment\nbuild: {image: trainer:1}\n")
     result = cli("job", str(stack), str(polyaxonfile))
-    # The stand-in is no namespace name: the stack cannot be checked without the CLI.
-    assert result.returncode == 2
+    # The namespace stands as a namespace the stack accepts, and prints as <redacted>.
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["metadata"]["namespace"] == "<redacted>"
     assert "note: polyaxon-storage:namespace is a secret (secure:)" in result.stderr
-    assert "v1:AAAB" not in result.stderr
+    assert "v1:AAAB" not in result.stderr + result.stdout and "redacted-" not in result.stdout
+
+
+SECURE = {"secure": "v1:AAABAGNpcGhlcnRleHQ="}
+SECRET_FIELDS = {
+    "persistence": {
+        "data": {
+            "claim": {"mountPath": "/data/claim", "existingClaim": SECURE},
+            "images": {"mountPath": "/data/images", "nfs": {"server": SECURE, "path": SECURE}, "size": "1Ti", "readOnly": True},
+            "bucket": {"store": "gcs", "bucket": SECURE, "secret": "gcs", "secretKey": "key.json"},
+        },
+        "outputs": {"o": {"mountPath": "/outputs", "existingClaim": "o"}},
+    },
+    "teams": {
+        "vision": {"namespace": SECURE, "data": "*", "outputs": "*"},
+        "nlp": {"namespace": SECURE, "data": ["claim"], "outputs": "*"},
+    },
+    "runs": {"train": {"team": "vision", "image": SECURE, "env": {"TOKEN": SECURE}}},
+}
+
+
+@pytest.mark.parametrize("command", ["render", "render --resources --json"])
+def test_render_accepts_what_the_cli_would_with_secrets_where_redacted_is_no_value(tmp_path, command):
+    stack = tmp_path / "Pulumi.secret.yaml"
+    stack.write_text(yaml.safe_dump({"config": {f"polyaxon-storage:{key}": value for key, value in SECRET_FIELDS.items()}}))
+    result = cli(*command.split(), str(stack))
+    assert result.returncode == 0, result.stderr
+    # Each secret stands as a value of its field (two namespaces, two distinct ones), never printed.
+    assert "AAAB" not in result.stdout + result.stderr and "redacted-" not in result.stdout + result.stderr
+    assert result.stderr.count("is a secret (secure:)") == 8
+    if command == "render":
+        job = next(d for d in yaml.safe_load_all(result.stdout) if d["kind"] == "Job")
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        assert job["metadata"]["namespace"] == "<redacted>" and container["image"] == "<redacted>"
+        env = {item["name"]: item.get("value") for item in container["env"]}
+        assert env["TOKEN"] == "<redacted>" and '"bucket":"<redacted>"' not in env["POLYAXON_RUN_DATA_PATHS"]
+        assert '"bucket":"gs://<redacted>"' in env["POLYAXON_RUN_DATA_PATHS"]
+
+
+def test_a_stack_refused_for_other_reasons_is_refused_with_the_secret_hidden(tmp_path):
+    config = {**SECRET_FIELDS, "runs": {"train": {"team": "vision", "image": SECURE, "maxRestarts": -1}}}
+    stack = tmp_path / "Pulumi.secret.yaml"
+    stack.write_text(yaml.safe_dump({"config": {f"polyaxon-storage:{key}": value for key, value in config.items()}}))
+    result = cli("render", str(stack))
+    assert result.returncode == 2 and "runs.train.maxRestarts" in result.stderr
+    assert "redacted-" not in result.stderr and "Traceback" not in result.stderr
 
 
 TEAMS_CONFIG = {

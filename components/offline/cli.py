@@ -89,7 +89,7 @@ def _render(project: Project, target: Optional[str], program: bool, resources: b
         raise _Reported(str(error)) from None
     _note_secrets(rendering.secrets)
     for warning in rendering.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(rendering.stood_in.hide(f"warning: {warning}"), file=sys.stderr)
     if not resources:
         clouds = len(rendering.cloud_resources())
         if clouds:
@@ -98,14 +98,15 @@ def _render(project: Project, target: Optional[str], program: bool, resources: b
                 "--resources, and their inputs with --resources --json",
                 file=sys.stderr,
             )
-        return to_yaml(rendering.documents())
+        return rendering.stood_in.hide(to_yaml(rendering.documents()))
     if as_json:
-        return json.dumps([registration.summary() for registration in rendering.registrations], indent=2) + "\n"
+        summaries = [registration.summary() for registration in rendering.registrations]
+        return rendering.stood_in.hide(json.dumps(summaries, indent=2) + "\n")
     rows = [("TYPE", "NAME", "PARENT")] + [
         (registration.type, registration.name, registration.parent or "-") for registration in rendering.registrations
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
-    return "".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}\n" for row in rows)
+    return rendering.stood_in.hide("".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}\n" for row in rows))
 
 
 def _job(
@@ -117,6 +118,7 @@ def _job(
     from ..core.plan import plan_polyaxonfile_run
     from ..core.stores import PROVIDER_KEYS
     from ..core.yaml_io import load_scalar, to_yaml
+    from .stand_ins import stand_in
 
     path = Path(polyaxonfile).resolve()
     overrides = {}
@@ -142,12 +144,16 @@ def _job(
         raise ConfigError(problems)
     stack = project.stack_config(project.stack_file(target))
     _note_secrets(stack.secrets)
-    config = parse_stack_config(namespace_values(stack.values, project.name))
-    providers = {key: str(value) for key, value in stack.values.items() if key in PROVIDER_KEYS}
-    plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
+    stood_in = stand_in(project, stack)
+    providers = {key: str(value) for key, value in stood_in.values.items() if key in PROVIDER_KEYS}
+    try:
+        config = parse_stack_config(namespace_values(stood_in.values, project.name))
+        plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
+    except ConfigError as error:
+        raise _Reported(stood_in.hide(error.report())) from None
     for warning in plan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return to_yaml([plan.job()])
+        print(stood_in.hide(f"warning: {warning}"), file=sys.stderr)
+    return stood_in.hide(to_yaml([plan.job()]))
 
 
 def _note_secrets(secrets: tuple[str, ...]) -> None:

@@ -112,10 +112,11 @@ class Project:
         defaults = {f"{self.name}:{key}": value for key, value in self.defaults().items()}
         stacked = config_block(load_yaml(path, "stack config file"), str(path)) if path else {}
         values = {**defaults, **stacked}
-        secrets: list[str] = []
+        secrets: list[tuple[str, tuple[Any, ...]]] = []
         return StackFile(
-            values={key: _stand_in_secrets(value, key, secrets) for key, value in values.items()},
-            secrets=tuple(secrets),
+            values={key: _stand_in_secrets(value, key, (key,), secrets) for key, value in values.items()},
+            secrets=tuple(path for path, _ in secrets),
+            locations=tuple(location for _, location in secrets),
         )
 
 
@@ -125,6 +126,8 @@ class StackFile:
     """Full key -> value, each `secure:` value replaced by REDACTED."""
     secrets: tuple[str, ...]
     """Where the `secure:` values were, as config paths (`polyaxon-storage:runs.train.env.TOKEN`)."""
+    locations: tuple[tuple[Any, ...], ...] = ()
+    """The same, each as the full key then the keys and indexes down to the value."""
 
     @property
     def secret_keys(self) -> list[str]:
@@ -132,12 +135,16 @@ class StackFile:
         return sorted({path.partition(".")[0].partition("[")[0] for path in self.secrets})
 
 
-def _stand_in_secrets(value: Any, path: str, found: list[str]) -> Any:
+def _stand_in_secrets(value: Any, path: str, location: tuple[Any, ...], found: list[tuple[str, tuple[Any, ...]]]) -> Any:
     if isinstance(value, dict) and set(value) == {"secure"}:
-        found.append(path)
+        found.append((path, location))
         return REDACTED
     if isinstance(value, dict):
-        return {key: _stand_in_secrets(item, child(path, str(key)), found) for key, item in value.items()}
+        return {
+            key: _stand_in_secrets(item, child(path, str(key)), (*location, key), found) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_stand_in_secrets(item, f"{path}[{index}]", found) for index, item in enumerate(value)]
+        return [
+            _stand_in_secrets(item, f"{path}[{index}]", (*location, index), found) for index, item in enumerate(value)
+        ]
     return value

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+import pulumi
+
 from . import engine
 from .project import Project, stack_name
+from .stand_ins import StoodIn, stand_in
 
 
 @dataclass
@@ -21,6 +24,8 @@ class Rendering:
     """What the program logged as warnings, in order."""
     secrets: tuple[str, ...] = ()
     """Where the stack file holds `secure:` values: they stand as REDACTED."""
+    stood_in: StoodIn = field(default_factory=lambda: StoodIn({}))
+    """The values the program ran with, secrets standing as values of their fields: what is printed hides them."""
 
     def kubernetes_objects(self) -> list[dict[str, Any]]:
         """Every Kubernetes object the program registered, as a manifest."""
@@ -103,14 +108,18 @@ def render(project: Project, path: Path) -> Rendering:
     from ..program import main
 
     stack = project.stack_config(path)
-    mock = engine.start(project.name, stack_name(path), stack.values, stack.secret_keys)
-    rendering = Rendering(stack=stack_name(path), warnings=mock.warnings, secrets=stack.secrets)
+    stood_in = stand_in(project, stack)
+    mock = engine.start(project.name, stack_name(path), stood_in.values, stack.secret_keys)
+    rendering = Rendering(stack=stack_name(path), warnings=mock.warnings, secrets=stack.secrets, stood_in=stood_in)
 
     def program() -> None:
         components = main(project.directory)
         rendering.jobs = engine.values(components.jobs)
 
-    mock.run(program)
+    try:
+        mock.run(program)
+    except pulumi.RunError as error:
+        raise pulumi.RunError(stood_in.hide(str(error))) from None
     # Registration order depends on scheduling: sort for stable output.
     rendering.registrations = sorted(mock.registrations, key=lambda registration: (registration.type, registration.name))
     return rendering
