@@ -129,3 +129,27 @@ def test_an_nfs_outputs_entry_keeps_each_namespace_in_its_own_directory_through_
     assert alone["vision"] == both["vision"] == revoked["vision"]
     assert alone["vision"][0] == "/exports/results/vision" and both["nlp"][0] == "/exports/results/nlp"
     assert set(alone) == set(revoked) == {"vision"}
+
+
+BOUNDING = (
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    "kubernetes:core/v1:LimitRange",
+    "kubernetes:core/v1:ResourceQuota",
+)
+
+
+@pytest.mark.parametrize("adopted", [False, True], ids=["created", "adopted"])
+def test_what_bounds_and_isolates_a_namespace_stays_in_it_when_the_stack_stops_managing_it(tmp_path, adopted):
+    config = changed(["teams", "vision", "quota"], {"pods": "10"})
+    config["teams"]["vision"]["existingNamespace"] = adopted
+    rendering = render_config(tmp_path, config, "base")
+    namespaces = {r.urn: r.inputs["metadata"]["name"] for r in rendering.registrations if r.type in (PATCH, NAMESPACE)}
+    assert any(r.type == PATCH for r in rendering.registrations) == adopted
+    for kind in BOUNDING:
+        found = [r for r in rendering.registrations if r.type == kind]
+        assert found, kind
+        # Each goes with its own namespace's Namespace (or patch): when that leaves the stack, it is not deleted;
+        # alone (a team removed, its quota dropped) it is.
+        assert all(namespaces.get(r.deleted_with) == r.inputs["metadata"]["namespace"] for r in found), kind
+        assert not any(r.retain_on_delete or r.protect for r in found), kind

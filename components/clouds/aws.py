@@ -16,6 +16,7 @@ from .common import (
     CloudContext,
     bucket_args,
     given,
+    kept,
     service_account,
     team_args,
     team_outputs,
@@ -161,9 +162,9 @@ class S3Buckets(pulumi.ComponentResource):
             region=region,
             # A bucket holding objects is never deleted with them.
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect),
+            opts=kept(self, spec),
         )
-        companion = {"bucket": created.id, "region": region, "opts": pulumi.ResourceOptions(parent=self)}
+        companion = {"bucket": created.id, "region": region, "opts": kept(self, spec)}
         aws.s3.BucketPublicAccessBlock(
             f"{name}/{bucket}",
             block_public_acls=True,
@@ -180,8 +181,12 @@ class S3Buckets(pulumi.ComponentResource):
         )
         # ACLs off: the bucket's owner owns every object, and access is IAM's alone.
         aws.s3.BucketOwnershipControls(f"{name}/{bucket}", rule={"object_ownership": "BucketOwnerEnforced"}, **companion)
-        if spec.versioning:
-            aws.s3.BucketVersioning(f"{name}/{bucket}", versioning_configuration={"status": "Enabled"}, **companion)
+        # Always there: turning versioning off suspends it in place (a protected companion is never deleted).
+        aws.s3.BucketVersioning(
+            f"{name}/{bucket}",
+            versioning_configuration={"status": "Enabled" if spec.versioning else "Suspended"},
+            **companion,
+        )
         return created
 
 

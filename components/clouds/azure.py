@@ -20,6 +20,7 @@ from .common import (
     CloudContext,
     created_args,
     given,
+    kept,
     service_account,
     team_args,
     team_outputs,
@@ -141,7 +142,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
         accounts, containers = {}, {}
         for account_name, keys in by_account.items():
             spec = specs[keys[0]]
-            protect = pulumi.ResourceOptions(parent=self, protect=spec.protect)
+            options = kept(self, spec)
             account = storage.StorageAccount(
                 f"{name}/{account_name}",
                 account_name=account_name,
@@ -158,7 +159,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
                     key_source="Microsoft.Storage",
                     services=storage.EncryptionServicesArgs(blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account")),
                 ),
-                opts=protect,
+                opts=options,
             )
             accounts[account_name] = account
             retention = storage.DeleteRetentionPolicyArgs(enabled=True, days=SOFT_DELETE_DAYS)
@@ -170,7 +171,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
                 is_versioning_enabled=spec.versioning,
                 delete_retention_policy=retention,
                 container_delete_retention_policy=retention,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=options,
             )
             for key in keys:
                 containers[key] = storage.BlobContainer(
@@ -179,7 +180,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
                     resource_group_name=spec.resource_group,
                     container_name=specs[key].container,
                     public_access="None",
-                    opts=protect,
+                    opts=options,
                 )
         return accounts, containers
 

@@ -80,7 +80,22 @@ def team_args(
 
 def created_args(bucket: PlannedBucket, **options: Any) -> dict[str, Any]:
     """A bucket's args: whether it is created, and how (with its store's own `options`)."""
-    return given(create=bucket.create, versioning=bucket.versioning, protect=bucket.protect, **options)
+    return given(
+        create=bucket.create,
+        versioning=bucket.versioning,
+        protect=bucket.protect,
+        retain_on_delete=bucket.retain_on_delete,
+        **options,
+    )
+
+
+def kept(parent: pulumi.Resource, spec: cloud_args.CreatedBucketArgs) -> pulumi.ResourceOptions:
+    """The options of what a created bucket (or account) is made of: the bucket, and what hardens it, alike.
+
+    Its companions (public access block, encryption, ownership, versioning, blob service properties) are
+    protected and retained as their bucket is: an edit that removes a protected bucket fails on them too,
+    before any is deleted, instead of deleting them first and leaving a public, unencrypted bucket behind."""
+    return pulumi.ResourceOptions(parent=parent, protect=spec.protect, retain_on_delete=spec.retain_on_delete)
 
 
 def bucket_args(cloud: CloudPlan, context: CloudContext, place: str) -> dict[str, dict[str, Any]]:

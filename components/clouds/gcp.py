@@ -16,6 +16,7 @@ from .common import (
     CloudContext,
     bucket_args,
     given,
+    kept,
     service_account,
     team_args,
     team_outputs,
@@ -131,7 +132,7 @@ class GcsBuckets(pulumi.ComponentResource):
             encryption=None if kms_key is None else gcp.storage.BucketEncryptionArgs(default_kms_key_name=kms_key),
             # A bucket holding objects is never deleted with them.
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect),
+            opts=kept(self, spec),
         )
 
 

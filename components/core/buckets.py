@@ -143,20 +143,23 @@ def parse_bucket_url(store: str, url: str) -> ParsedBucket:
     return parsed
 
 
-def bucket_url_problem(store: str, url: str, create: bool) -> Optional[str]:
-    """What is wrong with a bucket URL of `store` (every bucket's grammar; a bucket the stack creates, its cloud's
-    rules for a new name), in the user's words with the form to write; None when nothing is."""
+def bucket_url_problem(store: str, url: str) -> Optional[str]:
+    """What is wrong with a bucket URL of `store` (the grammar of every bucket that can exist), in the user's
+    words with the form to write; None when nothing is."""
     schemes = SCHEMES[store]
     if not url.startswith(tuple(scheme + "://" for scheme in schemes)):
         return f"{url!r} does not match store {store}: write it as {' or '.join(s + '://<bucket>' for s in schemes)}"
     try:
-        parsed = parse_bucket_url(store, url)
+        parse_bucket_url(store, url)
     except InvalidBucketUrl as error:
         return f"{url!r} is not {STORE_NAMES[store]} bucket URL: {error}; write it as {FORMS[store]}"
-    refused = creation_problem(parsed) if create else None
-    if refused is not None:
-        return f"{url!r} cannot be created: {refused}; choose another name"
     return None
+
+
+def created_url_problem(store: str, url: str) -> Optional[str]:
+    """Why the cloud would refuse to create the bucket of a URL that names one (`bucket_url_problem` is None)."""
+    refused = creation_problem(parse_bucket_url(store, url))
+    return None if refused is None else f"{url!r} cannot be created: {refused}; choose another name"
 
 
 def named(store: str, bucket: str, account: Optional[str] = None, host: Optional[str] = None) -> ParsedBucket:

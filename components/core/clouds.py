@@ -132,13 +132,14 @@ def _planned_bucket(
         resource_group=next((entry.resource_group for *_, entry, _ in entries if entry.resource_group), None),
         versioning=creator.keeps_versions if creator else True,
         protect=creator.protected if creator else True,
+        retain_on_delete=creator.retained if creator else False,
         kms_key=creator.kms_key if creator else None,
         sas_expiry=next((entry.sas_expiry for *_, entry, _ in entries if entry.sas_expiry), None),
     )
 
 
 OPTION_KEYS = {"sas_expiry": "sasExpiry", "resource_group": "resourceGroup", "location": "location",
-               "versioning": "versioning", "protect": "protect"}  # fmt: skip
+               "versioning": "versioning", "protect": "protect", "retain_on_delete": "retainOnDelete"}  # fmt: skip
 
 
 def _disagreements(
@@ -184,8 +185,8 @@ def _account_problems(
         if not creators:
             continue
         problems.extend(_disagreements(creators, "location", what, providers.get(DEFAULT_LOCATION_KEYS["azure"])))
-        for option in ("versioning", "protect"):  # true unless an entry says otherwise
-            problems.extend(_disagreements(creators, option, what, True))
+        for option, default in (("versioning", True), ("protect", True), ("retain_on_delete", False)):
+            problems.extend(_disagreements(creators, option, what, default))
         problems.extend(
             Problem(
                 entry_path(side, name, "create"),

@@ -171,6 +171,7 @@ class PlannedBucket:
     """azure: the resource group of its storage account."""
     versioning: bool = True
     protect: bool = True
+    retain_on_delete: bool = False
     kms_key: Optional[str] = None
     sas_expiry: Optional[str] = None
     """azure, key mode: when the SAS of the team Secrets expires (UTC)."""

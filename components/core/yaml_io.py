@@ -110,7 +110,13 @@ def _load(text: str) -> Any:
 
 def _bounded(reader: YAML, text: str) -> Any:
     """The document, composed from `reader`'s events within bounded_yaml's bounds (Bound past them)."""
-    node = compose(reader.parse(text))
+    events = reader.parse(text)
+    try:
+        node = compose(events)
+    finally:
+        # The reader's one parser is reset when its events end: at once, not when the garbage collector finds
+        # a generator left by a refusal (the next file would be read by a parser in the middle of this one).
+        events.close()
     return None if node is None else _Constructor(loader=_LOADER).construct_document(node)
 
 

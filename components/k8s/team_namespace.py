@@ -35,7 +35,12 @@ class TeamNamespace(pulumi.ComponentResource):
     when given, a LimitRange of container defaults and a ResourceQuota.
 
     A namespace it creates outlives it: removing the component (or switching to
-    `existing`) leaves the namespace and everything in it, never deletes them.
+    `existing`) leaves the namespace and everything in it, never deletes them:
+    its ServiceAccounts, NetworkPolicy, LimitRange and ResourceQuota go with the
+    namespace (`deleted_with`), so they stay in it as they are. Only the
+    credential Secrets are deleted, revoking what they held. A ServiceAccount,
+    Secret or ResourceQuota that leaves on its own (a team, a quota removed
+    while the namespace stays) is deleted.
     """
 
     namespace: pulumi.Output[str]
@@ -73,6 +78,8 @@ class TeamNamespace(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
         self.namespace = namespace.metadata.name  # type: ignore[attr-defined]
+        # What bounds and isolates the namespace's pods stays in it when the stack stops managing the namespace.
+        with_namespace = pulumi.ResourceOptions(parent=self, deleted_with=namespace)
         accounts = {}
         annotations = checked.value(lambda args: args.service_account_annotations)
         for team in spec.teams:
@@ -86,7 +93,7 @@ class TeamNamespace(pulumi.ComponentResource):
                 ),
                 # Runs do not talk to the Kubernetes API: no token in their pods.
                 automount_service_account_token=False,
-                opts=child,
+                opts=with_namespace,
             )
             accounts[team] = account.metadata.name  # type: ignore[attr-defined]
         self.service_accounts = mapping_output(accounts)
@@ -96,7 +103,7 @@ class TeamNamespace(pulumi.ComponentResource):
             metadata = kubernetes.meta.v1.ObjectMetaArgs(
                 name=object_name, namespace=self.namespace, labels={MANAGED_BY_LABEL: MANAGED_BY}
             )
-            resource(f"{name}/{object_name}", metadata=metadata, spec=spec, opts=child)
+            resource(f"{name}/{object_name}", metadata=metadata, spec=spec, opts=with_namespace)
 
         # Runs serve nothing: no ingress to their pods (egress stays open for data and buckets).
         owned(

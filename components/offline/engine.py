@@ -50,6 +50,8 @@ class Registration:
     """Input property -> the URNs of the resources its value came from."""
     protect: bool = False
     retain_on_delete: bool = False
+    deleted_with: str = ""
+    """The URN of the resource whose deletion this one goes with (not deleted on its own then)."""
     aliases: tuple[str, ...] = ()
     """Earlier identities: a URN, or `name=..., type=..., parent=...` of an alias spec."""
     replacement_trigger: Any = None
@@ -67,6 +69,7 @@ class Registration:
             "inputs": self.inputs,
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
+            "deletedWith": self.deleted_with,
             "aliases": list(self.aliases),
         }
 
@@ -194,6 +197,7 @@ class RecordingMonitor(MockMonitor):
                     dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
+                    deleted_with=request.deletedWith,
                     aliases=tuple(_alias(alias) for alias in request.aliases),
                     replacement_trigger=_replacement_trigger(request),
                     secret_inputs=secret_inputs(inputs),

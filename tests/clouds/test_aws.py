@@ -77,9 +77,10 @@ def test_created_buckets_block_public_access_encrypt_enforce_ownership_version_a
     assert identities and not any(r.protect for r in identities)
 
 
-def test_unversioned_buckets_get_no_versioning_resource():
+def test_an_unversioned_bucket_has_its_versioning_suspended_never_deleted():
     mock, _ = run_program(two_teams(DATA, {"results": {**OUTPUTS["results"], "versioning": False}}))
-    assert set(of_type(mock, VERSIONING)) == {"s3/acme-imagenet"}
+    statuses = {name: r.inputs["versioningConfiguration"]["status"] for name, r in of_type(mock, VERSIONING).items()}
+    assert statuses == {"s3/acme-imagenet": "Enabled", "s3/acme-results": "Suspended"}
 
 
 @pytest.mark.parametrize("cluster, policy", [(None, USER_POLICY), (EKS_NLP, ROLE_POLICY)], ids=["key", "irsa"])

@@ -79,7 +79,7 @@ def test_the_account_is_storage_v2_https_tls12_private_encrypted_and_protected_w
     }
     containers = of_type(mock, CONTAINER)
     assert {c.inputs["containerName"]: c.inputs["publicAccess"] for c in containers.values()} == {"imagenet": "None", "results": "None"}
-    assert account.protect and all(c.protect for c in containers.values()) and not service.protect
+    assert account.protect and all(c.protect for c in containers.values()) and service.protect
 
 
 def test_accounts_refuse_shared_keys_when_every_team_uses_workload_identity():

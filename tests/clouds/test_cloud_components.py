@@ -136,6 +136,40 @@ AKS_BINDING = {"namespace": "n", "service_account": "sa", "oidc_issuer_url": "u"
             ),
             "AzureBlobContainers 'a': 1 problem in its args:\n  - teams.team: reaches its containers with a SAS, which needs shared_keys: true",
         ),
+        (
+            lambda: AzureBlobContainers(
+                "a",
+                {
+                    "containers": {
+                        "acct/data": {**CONTAINER, "create": True, "location": "l"},
+                        "acct/logs": {**CONTAINER, "container": "logs", "create": True, "location": "l", "retain_on_delete": True},
+                    }
+                },
+            ),
+            "AzureBlobContainers 'a': 1 problem in its args:\n  - containers.acct/logs.retain_on_delete: is True, but "
+            "containers.acct/data creates storage account acct with False: give the containers of one account the same",
+        ),
+        (
+            lambda: S3Buckets("s", {"buckets": {"Old_Bucket": {"create": True}, "my bucket": {}}}),
+            "S3Buckets 's': 2 problems in its args:\n  - buckets.my bucket: the bucket name 'my bucket' has characters "
+            "an S3 bucket name cannot: letters, digits, '.' and '-' (and '_' in old ones) only\n  - buckets.Old_Bucket: cannot be "
+            "created: 'Old_Bucket' is not a name S3 gives a new bucket: 3 to 63 lowercase letters, digits, '.' and '-', starting "
+            "and ending with a letter or digit (uppercase letters, '_' and longer names are only those of buckets made before "
+            "March 2018); choose another name",
+        ),
+        (
+            lambda: GcsBuckets("g", {"project": "p", "buckets": {"goog-data": {"create": True, "location": "EU"}}}),
+            "GcsBuckets 'g': 1 problem in its args:\n  - buckets.goog-data: cannot be created: 'goog-data' begins with 'goog', "
+            "which GCS keeps for Google; choose another name",
+        ),
+        (
+            lambda: AzureBlobContainers(
+                "a", {"containers": {"acct/data": {**CONTAINER, "host": "acct.blob.example.com"}}}
+            ),
+            "AzureBlobContainers 'a': 1 problem in its args:\n  - containers.acct/data.host: 'acct.blob.example.com' is not a "
+            "storage account's blob endpoint (<account>.blob.core.windows.net, or a national cloud's such as "
+            "<account>.blob.core.chinacloudapi.cn)",
+        ),
     ],
 )  # fmt: skip
 def test_a_cloud_component_refuses_args_it_cannot_honour_before_registering_anything(mock, make, expected):
@@ -143,3 +177,21 @@ def test_a_cloud_component_refuses_args_it_cannot_honour_before_registering_anyt
         mock.run(make)
     assert str(refused.value) == expected
     assert [r.type for r in mock.registrations if r.custom] == []
+
+
+def test_s3_buckets_used_directly_keep_versions_of_what_they_create_unless_told_otherwise(mock):
+    mock.run(lambda: S3Buckets("s", {"buckets": {"acme-raw": {"create": True}, "acme-tmp": {"create": True, "versioning": False}}}))
+    statuses = {
+        r.name: r.inputs["versioningConfiguration"]["status"] for r in mock.registrations if r.type == "aws:s3/bucketVersioning:BucketVersioning"
+    }
+    assert statuses == {"s/acme-raw": "Enabled", "s/acme-tmp": "Suspended"}
+
+
+def test_run_template_holds_a_bucket_mount_to_its_clouds_grammar(mock):
+    outputs = {"name": "o", "mount_path": "/o", "claim_name": "o"}
+    mount = {"name": "raw", "store": "s3", "bucket": "s3://my bucket", "secret": "s3", "secret_key": "keys/raw.json"}
+    with pytest.raises(ComponentArgsError) as refused:
+        mock.run(lambda: RunTemplate("t", {"namespace": "ml", "service_account": "runs-ml", "runs": {"r": {"image": "i:1", "data": [mount], "outputs": outputs}}}))
+    found = [str(problem) for problem in refused.value.problems]
+    assert any(p.startswith("runs.r.data[0].bucket: 's3://my bucket' is not an s3 bucket URL") for p in found), found
+    assert any(p.startswith("runs.r.data[0].secret_key: 'keys/raw.json' is not a key of a Secret") for p in found), found

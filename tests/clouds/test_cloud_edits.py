@@ -31,8 +31,15 @@ CLOUDS = {
     "azure": (*AZURE, AKS),
 }
 PACKAGES = {"gcs": "gcp", "s3": "aws", "azure": "azure-native"}
-# What holds data, by type: protected; nothing else is.
+# What holds data, by type, and what hardens it: protected; nothing else is.
 DATA_HOLDERS = {"gcp:storage/bucket:Bucket", "aws:s3/bucket:Bucket", "azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer"}
+COMPANIONS = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "azure-native:storage:BlobServiceProperties",
+}
 
 
 def render_config(tmp_path, config: dict, label: str):
@@ -49,12 +56,42 @@ def state(rendering) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("store", sorted(CLOUDS))
 @pytest.mark.parametrize("keyless", [False, True], ids=["key", "workload-identity"])
-def test_only_buckets_and_accounts_are_protected(tmp_path, store, keyless):
+def test_only_buckets_accounts_and_what_hardens_them_are_protected(tmp_path, store, keyless):
     data, outputs, cluster = CLOUDS[store]
     rendering = render_config(tmp_path, two_teams(data, outputs, cluster if keyless else None), "base")
     protected = {r.type for r in rendering.registrations if r.protect}
-    assert protected == {t for t in DATA_HOLDERS if t.startswith(PACKAGES[store] + ":")}
-    assert not any(r.retain_on_delete for r in rendering.registrations if r.type in DATA_HOLDERS)
+    assert protected == {t for t in DATA_HOLDERS | COMPANIONS if t.startswith(PACKAGES[store] + ":")}
+    assert not any(r.retain_on_delete for r in rendering.registrations if r.type in DATA_HOLDERS | COMPANIONS)
+    # The teams' credential Secrets go when they leave, even with their namespace: that revokes them.
+    secrets = [r for r in rendering.registrations if r.type == "kubernetes:core/v1:Secret"]
+    assert secrets or keyless
+    assert not any(r.deleted_with or r.retain_on_delete or r.protect for r in secrets)
+
+
+def created_resources(rendering, store: str) -> list:
+    """What the buckets the stack creates are made of: the data holders and their companions."""
+    return [r for r in rendering.registrations if r.type in DATA_HOLDERS | COMPANIONS and r.type.startswith(PACKAGES[store] + ":")]
+
+
+@pytest.mark.parametrize("store", sorted(CLOUDS))
+def test_unprotecting_a_bucket_unprotects_what_hardens_it_too(tmp_path, store):
+    data, outputs, _ = CLOUDS[store]
+    unprotected = {name: {**entry, "protect": False} for name, entry in {**data, **outputs}.items()}
+    made = created_resources(render_config(tmp_path, two_teams({k: unprotected[k] for k in data}, {k: unprotected[k] for k in outputs}), "unprotected"), store)
+    assert made and not any(r.protect for r in made)
+
+
+@pytest.mark.parametrize("store", sorted(CLOUDS))
+def test_retain_on_delete_keeps_a_bucket_and_what_hardens_it_in_the_cloud_when_it_leaves_the_stack(tmp_path, store):
+    data, outputs, _ = CLOUDS[store]
+    retained = {name: {**entry, "retainOnDelete": True, "protect": False} for name, entry in {**data, **outputs}.items()}
+    config = two_teams({k: retained[k] for k in data}, {k: retained[k] for k in outputs})
+    rendering = render_config(tmp_path, config, "retained")
+    made = created_resources(rendering, store)
+    assert made and all(r.retain_on_delete and not r.protect for r in made)
+    # Only what is created is kept: identities, grants and keys still go when they leave.
+    others = [r for r in rendering.registrations if r.type.startswith(PACKAGES[store] + ":") and r not in made]
+    assert not any(r.retain_on_delete for r in others)
 
 
 @pytest.mark.parametrize("store", sorted(CLOUDS))

@@ -110,6 +110,8 @@ def container_env(job: dict) -> dict[str, Any]:
         pytest.param(s3(region="eu-west-1"), "region", ["add create: true"], id="region-without-create"),
         pytest.param(gcs(versioning=False), "versioning", ["add create: true"], id="versioning-without-create"),
         pytest.param(gcs(protect=False), "protect", ["add create: true"], id="protect-without-create"),
+        pytest.param(gcs(retainOnDelete=True), "retainOnDelete", ["add create: true"], id="retain-without-create"),
+        pytest.param(created_gcs(retainOnDelete="yes"), "retainOnDelete", ["true or false"], id="retain-not-boolean"),
         pytest.param(s3(kmsKey="alias/k"), "kmsKey", ["add create: true"], id="kms-without-create"),
         pytest.param(gcs(credentials="managed", secret="s", secretKey="k"), "secret", ["credentials: managed"], id="managed-with-secret"),
         pytest.param(created_gcs(secret="s", secretKey="k"), "secret", ["create: true"], id="created-with-secret"),
@@ -174,11 +176,21 @@ def test_an_s3_bucket_is_in_its_entrys_region_else_aws_region():
     assert (buckets["acme-a"].region, buckets["acme-b"].region) == ("eu-west-1", "us-east-2")
 
 
-def test_created_buckets_are_versioned_and_protected_unless_the_entry_opts_out():
-    config = catalog({"a": created_gcs("gs://acme-a"), "b": created_gcs("gs://acme-b", versioning=False, protect=False)})
+def test_created_buckets_are_versioned_protected_and_not_retained_unless_the_entry_says_otherwise():
+    config = catalog(
+        {
+            "a": created_gcs("gs://acme-a"),
+            "b": created_gcs("gs://acme-b", versioning=False, protect=False, retainOnDelete=True),
+        }
+    )
     buckets = {b.address.key: b for b in cloud(config, "gcs").buckets}
-    assert (buckets["acme-a"].versioning, buckets["acme-a"].protect) == (True, True)
-    assert (buckets["acme-b"].versioning, buckets["acme-b"].protect) == (False, False)
+    assert (buckets["acme-a"].versioning, buckets["acme-a"].protect, buckets["acme-a"].retain_on_delete) == (True, True, False)
+    assert (buckets["acme-b"].versioning, buckets["acme-b"].protect, buckets["acme-b"].retain_on_delete) == (False, False, True)
+
+
+def test_the_containers_of_a_created_account_agree_on_keeping_it():
+    config = catalog({"a": created_azure(), "b": created_azure(AZURE_OUT, retainOnDelete=True)})
+    problem(config, "persistence.data.b.retainOnDelete", "storage account acmeml has retainOnDelete False in persistence.data.a")
 
 
 def test_one_bucket_is_created_by_one_entry():

@@ -177,7 +177,7 @@ PRIVILEGED = {"pod_security": "privileged", "allow_privileged": True}
         pytest.param(
             {"data": [{"name": "raw", "store": "s3", "bucket": "gs://raw"}]},
             {},
-            ["runs.train.data[0]: 'gs://raw' does not match store s3: write it as s3://<bucket>"],
+            ["runs.train.data[0].bucket: 'gs://raw' does not match store s3: write it as s3://<bucket>"],
             id="bucket-of-another-store",
         ),
         pytest.param(

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..buckets import InvalidBucketUrl, bucket_url_problem, parse_bucket_url
+from ..buckets import InvalidBucketUrl, created_url_problem, parse_bucket_url
 from ..declare import Input, Model, Spelling
 from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
@@ -27,6 +27,7 @@ from .fields import (
     ObjectName,
     Rfc3339Time,
     SecretKey,
+    url_of_store,
 )
 
 Side = Literal["data", "outputs"]
@@ -93,6 +94,11 @@ class BucketEntry(EntryBase):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
     store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_url(cls, url: str, info: ValidationInfo) -> str:
+        return url_of_store(url, info)
     secret: Optional[ObjectName] = Field(None, description="Secret holding the credentials.")
     secret_key: Optional[SecretKey] = Field(None, description="Key in that secret.")
     create: bool = Field(False, description="The stack creates the bucket (and protects it).")
@@ -109,6 +115,9 @@ class BucketEntry(EntryBase):
     )
     versioning: Optional[bool] = Field(None, description="Keep object versions of the created bucket (default true).")
     protect: Optional[bool] = Field(None, description="The created bucket cannot be deleted by an edit (default true).")
+    retain_on_delete: Optional[bool] = Field(
+        None, description="The created bucket stays in the cloud when it leaves the stack: forgotten, never deleted."
+    )
     kms_key: Optional[CliText] = Field(None, description="gcs, s3: a customer-managed key.")
 
     @property
@@ -123,6 +132,10 @@ class BucketEntry(EntryBase):
     @property
     def protected(self) -> bool:
         return self.protect is not False
+
+    @property
+    def retained(self) -> bool:
+        return self.retain_on_delete is True
 
 
 @dataclass(frozen=True)
@@ -264,8 +277,9 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
 
 
 def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:
-    # The URL's scheme and grammar, and the name of a bucket the stack creates (buckets.py).
-    found = bucket_url_problem(entry.store, entry.bucket, entry.create)
+    # The name of a bucket the stack creates, by its cloud's rules for a new one (buckets.py; the URL's grammar
+    # is its field's).
+    found = created_url_problem(entry.store, entry.bucket) if entry.create else None
     if found is not None:
         yield Problem(entry_path(side, name, "bucket"), found)
     if (entry.secret is None) != (entry.secret_key is None):
@@ -285,7 +299,7 @@ STORE_OPTIONS = {
     "sasExpiry": ("azure",),
     "kmsKey": ("gcs", "s3"),
 }
-CREATION_OPTIONS = ("location", "region", "versioning", "protect", "kmsKey")
+CREATION_OPTIONS = ("location", "region", "versioning", "protect", "retainOnDelete", "kmsKey")
 
 
 def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:

@@ -83,6 +83,11 @@ class CreatedBucketArgs(Model):
     protect: bool = Field(
         True, description="What is created cannot be deleted by an edit or pulumi destroy. Default true."
     )
+    retain_on_delete: bool = Field(
+        False,
+        description="What is created stays in the cloud when it leaves the component (or the stack is destroyed): "
+        "forgotten, never deleted. Default false. With protect, unprotect it first.",
+    )
 
 
 class GrantsArgs(Model):
@@ -287,6 +292,29 @@ def s3_problems(args: S3BucketsArgs) -> tuple[None, list[Problem]]:
     ]
 
 
+ACCOUNT_OPTIONS = ("resource_group", "location", "versioning", "protect", "retain_on_delete")
+"""What the containers created in one storage account give of the account: it is made once, from the first."""
+
+
+def _account_problems(containers: Mapping[str, AzureContainerArgs]) -> list[Problem]:
+    first: dict[str, tuple[str, AzureContainerArgs]] = {}
+    problems = []
+    for key, spec in containers.items():
+        if not spec.create:
+            continue
+        found = first.setdefault(spec.account, (key, spec))
+        problems.extend(
+            Problem(
+                f"containers.{key}.{option}",
+                f"is {getattr(spec, option)!r}, but containers.{found[0]} creates storage account {spec.account} with "
+                f"{getattr(found[1], option)!r}: give the containers of one account the same",
+            )
+            for option in ACCOUNT_OPTIONS
+            if getattr(spec, option) != getattr(found[1], option)
+        )
+    return problems
+
+
 def azure_problems(args: AzureBlobContainersArgs) -> tuple[None, list[Problem]]:
     problems = [
         *_created_problems(args.containers, "containers", "location"),
@@ -305,6 +333,7 @@ def azure_problems(args: AzureBlobContainersArgs) -> tuple[None, list[Problem]]:
         for key, spec in args.containers.items()
         if key != f"{spec.account}/{spec.container}"
     )
+    problems.extend(_account_problems(args.containers))
     for team, access in args.teams.items():
         granted = [*access.read, *access.write]
         if access.workload_identity is None:

@@ -12,8 +12,9 @@ import posixpath
 import re
 from typing import Annotated, Any, Callable, Optional, Union
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
+from ..buckets import bucket_url_problem
 from ..limits import (
     image_problem,
     label_value_problem,
@@ -72,6 +73,16 @@ def checked(problem: Callable[[Any], Optional[str]]) -> AfterValidator:
 def within(row: str) -> AfterValidator:
     """A whole number held to its row of the limits table (limits.LIMITS)."""
     return checked(lambda value: whole_number_problem(row, value))
+
+
+def url_of_store(url: Any, info: ValidationInfo) -> Any:
+    """A bucket URL held to its store's grammar (buckets.py), once its store (a field before it) is sound: a
+    field's own check, so a mistake elsewhere in its entry or mount hides it not."""
+    store = info.data.get("store")
+    found = bucket_url_problem(store, url) if isinstance(url, str) and store is not None else None
+    if found is not None:
+        raise ValueError(found)
+    return url
 
 
 def cli_text(value: Any) -> Any:

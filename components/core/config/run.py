@@ -20,11 +20,11 @@ from pydantic import (
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from ..buckets import bucket_url_problem
 from ..declare import Combine, Input, Model, setting, spelling_of
 from ..enums import Choice, ImagePullPolicy, LogLevel, PodSecurityLevel, RunKind, Store
 from ..limits import quota_value_problem
@@ -49,6 +49,7 @@ from .fields import (
     Restarts,
     SecretKey,
     TtlSeconds,
+    url_of_store,
     within,
 )
 from .pod import (
@@ -197,6 +198,11 @@ class MountArgs(Model):
         None, description="The Secret, in the run's namespace, holding the bucket's credentials."
     )
     secret_key: Optional[Input[SecretKey]] = Field(None, description="The key of that Secret holding them.")
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_url(cls, url: Any, info: ValidationInfo) -> Any:
+        return url_of_store(url, info)
     workload_identity: bool = Field(
         False, description="A bucket the pod reaches with its own cloud identity (no secret): listed without a key."
     )
@@ -217,8 +223,6 @@ class MountArgs(Model):
             problems += [f"a bucket is not mounted: drop {key(field)}" for field in ("mount_path",) if getattr(self, field)]
             if self.store is None:
                 problems.append(f"a bucket needs its {key('store')} (gcs, s3 or azure)")
-            elif not is_pending(self.bucket) and (found := bucket_url_problem(self.store, self.bucket, False)):
-                problems.append(found)
             if (self.secret is None) != (self.secret_key is None):
                 problems.append(
                     f"{key('secret')} and {key('secret_key')} go together: the Secret and its key holding the credentials"
