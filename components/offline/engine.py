@@ -161,10 +161,15 @@ class Mocks(pulumi.runtime.Mocks):
     """Resources get an id and their inputs as state, with the outputs their provider would compute faked
     (`fakes`); invokes the program makes get a faked answer."""
 
+    def __init__(self) -> None:
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+        """Every invoke the program made, in order: its token and its args."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
         return fakes.resource_id(args.typ, args.name), fakes.resource_outputs(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        self.invokes.append((args.token, dict(args.args)))
         return fakes.invoke(args.token, args.args)
 
 
@@ -226,6 +231,11 @@ class Engine:
     @property
     def registrations(self) -> list[Registration]:
         return self.monitor.registrations
+
+    @property
+    def invokes(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every invoke the program made (its token and args), as the provider would have received it."""
+        return self.monitor.mocks.invokes  # type: ignore[attr-defined]
 
     def run(self, program: Callable[[], T]) -> T:
         """Run `program` as the engine runs a Pulumi program, waiting for every registration."""

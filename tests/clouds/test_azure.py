@@ -115,6 +115,20 @@ def test_key_mode_secret_holds_a_container_scoped_sas_never_the_account_key():
     ]
 
 
+def test_each_sas_is_signed_for_its_container_never_the_whole_account():
+    mock, _ = run_program(two_teams(DATA, OUTPUTS))
+    signed = sorted(
+        (args["canonicalizedResource"], args["resource"], args["permissions"])
+        for token, args in mock.invokes
+        if token == "azure-native:storage:listStorageAccountServiceSAS"
+    )
+    # One per team and container: the container's canonical resource, signed resource `c` (a container, not
+    # the account's every blob, `b`, nor an account SAS), with its team's permissions.
+    assert signed == sorted(
+        [("/blob/acmeml/imagenet", "c", "rl"), ("/blob/acmeml/results", "c", "racwdl"), ("/blob/acmeml/imagenet", "c", "rl")]
+    ), signed
+
+
 def test_a_new_rotation_signs_new_sas():
     _, before = run_program(two_teams(DATA, OUTPUTS))
     _, after = run_program(two_teams(DATA, OUTPUTS, credentialsRotation="2026-11-01"))

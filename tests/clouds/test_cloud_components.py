@@ -195,3 +195,31 @@ def test_run_template_holds_a_bucket_mount_to_its_clouds_grammar(mock):
     found = [str(problem) for problem in refused.value.problems]
     assert any(p.startswith("runs.r.data[0].bucket: 's3://my bucket' is not an s3 bucket URL") for p in found), found
     assert any(p.startswith("runs.r.data[0].secret_key: 'keys/raw.json' is not a key of a Secret") for p in found), found
+
+
+GCS_BUCKET = {"store": "gcs", "bucket": "gs://acme-imagenet", "create": True, "location": "EU"}
+S3_BUCKET = {"store": "s3", "bucket": "s3://acme-results", "create": True}
+
+
+@pytest.mark.parametrize("written", ["gcs", "s3"])
+def test_a_service_account_on_workload_identity_for_two_clouds_is_annotated_with_the_widest_access(written):
+    from cloud_support import SERVICE_ACCOUNT, run_program, two_teams
+
+    read, write = (S3_BUCKET, GCS_BUCKET) if written == "gcs" else (GCS_BUCKET, S3_BUCKET)
+    data = {"read": {**read, "readOnly": True}}
+    outputs = {"written": write}
+    cluster = {
+        "workloadIdentity": {
+            "gke": {},
+            "eks": {"oidcProviderArn": "arn:aws:iam::1:oidc-provider/o", "oidcIssuer": "https://o"},
+        }
+    }
+    mock, _ = run_program(two_teams(data, outputs, cluster))
+    accounts = {r.inputs["metadata"]["name"]: r.inputs["metadata"]["annotations"] for r in mock.registrations if r.type == SERVICE_ACCOUNT}
+    # vision reads one cloud's bucket and writes the other's: read-write, as its two identities.
+    assert accounts["runs-vision"]["polyaxon-storage/access"] == "read-write"
+    assert len(accounts["runs-vision"]["polyaxon-storage/identity"].split()) == 2
+    assert "iam.gke.io/gcp-service-account" in accounts["runs-vision"] and "eks.amazonaws.com/role-arn" in accounts["runs-vision"]
+    # nlp only reads, on one cloud: read-only, with its one identity.
+    assert accounts["runs-nlp"]["polyaxon-storage/access"] == "read-only"
+    assert len(accounts["runs-nlp"]["polyaxon-storage/identity"].split()) == 1

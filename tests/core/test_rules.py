@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -604,6 +608,29 @@ def test_random_outputs_selection_depends_on_namespace_and_run_name():
     first, second = random_choices("ml"), random_choices("vision")
     assert any(first[name] != second[name] for name in RUN_NAMES)
     assert len(set(first.values())) > 1  # the run name alone changes the choice too
+
+
+def test_random_outputs_selection_is_the_same_in_every_process_whatever_its_hash_seed():
+    # Python salts str hashes per process: a choice made with hash() would differ from one `pulumi preview` to
+    # the next. Two processes with different PYTHONHASHSEED choose alike.
+    script = (
+        "import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/tests/core', sys.argv[1] + '/tests']; "
+        "import test_rules; print(json.dumps(test_rules.random_choices('ml'), sort_keys=True))"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script, root], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1] and json.loads(outputs[0]) == random_choices("ml")
+
+
+def test_the_default_outputs_entry_is_honoured_under_random_selection():
+    outputs = {**RANDOM_OUTPUTS, "b": claim("/o/b", "b-pvc", default=True)}
+    config = stack(outputs=outputs, runs={name: run() for name in RUN_NAMES}, catalog={"outputsSelection": "random"})
+    assert {item.args.outputs.name for item in plan(config).runs} == {"b"}
 
 
 @pytest.mark.parametrize("selection", ["first", "random"])

@@ -579,6 +579,15 @@ def test_object_counts_and_storage_quotas_are_accepted(quota):
     assert namespace.quota == quota
 
 
+def test_a_pod_exactly_at_its_quota_fits_it():
+    config = teams_stack(
+        {"quota": {"requests.cpu": "8", "limits.memory": "16Gi", "requests.nvidia.com/gpu": "2"}},
+        {"resources": {"requests": {"cpu": "8"}, "limits": {"memory": "16Gi", "nvidia.com/gpu": "2"}}},
+    )
+    resources = main(config)["resources"]
+    assert (resources["requests"]["cpu"], resources["limits"]["memory"], resources["limits"]["nvidia.com/gpu"]) == ("8", "16Gi", "2")
+
+
 def test_a_run_its_quota_could_never_admit_is_an_error():
     config = teams_stack(
         {"quota": {"requests.cpu": "4", "limits.memory": "8Gi"}},
