@@ -76,9 +76,12 @@ def plan_clouds(
     providers: Mapping[str, str],
     problems: list[Problem],
     refused_teams: frozenset[str] = frozenset(),
+    modes_known: bool = True,
 ) -> tuple[CloudPlan, ...]:
     """One CloudPlan per store with managed buckets; the problems found are appended (`refused_teams`: teams
-    refused for mistakes of their own, which cluster.workloadIdentity may still name)."""
+    refused for mistakes of their own, which cluster.workloadIdentity may still name; without `modes_known`,
+    `cluster` was refused: how teams reach the clouds, keys or workload identity, is not known, and what
+    depends on it is not checked)."""
     problems.extend(_workload_identity_problems(config, refused_teams))
     by_store: dict[str, dict[str, list[tuple[Side, str, BucketEntry, BucketAddress]]]] = defaultdict(dict)
     for side, name, entry in config.persistence.entries():
@@ -97,7 +100,8 @@ def plan_clouds(
             found for team in teams if (found := _team_access(config, store, team, buckets)) is not None
         )
         settings = _settings(store, config, buckets, access, providers, problems)
-        problems.extend(_sas_expiry_problems(buckets, access))
+        if modes_known:
+            problems.extend(_sas_expiry_problems(buckets, access))
         clouds.append(CloudPlan(store, buckets, access, settings))
     return tuple(clouds)
 

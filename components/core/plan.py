@@ -77,7 +77,9 @@ def _stage(
     layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
     namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems, frozenset(parsed.refused_teams))
+    clouds = plan_clouds(
+        config, list(teams.values()), providers, problems, frozenset(parsed.refused_teams), "cluster" not in parsed.refused
+    )
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
     accounts = {team.service_account: team.name for team in teams.values() if team.config_path}
     problems.extend(problem for team in teams.values() for problem in service_account_problems(team.run_bounds(), accounts))

@@ -156,6 +156,23 @@ def test_a_refused_top_level_key_hides_no_run_check(key, value):
     assert "runs.train.data_refs[0]" in found and any(path.startswith(key) for path in found), found
 
 
+def test_a_refused_cluster_makes_up_no_problem_of_how_teams_reach_the_clouds():
+    azure = {
+        "store": "azure",
+        "bucket": "wasbs://data@acmeml.blob.core.windows.net/",
+        "create": True,
+        "resourceGroup": "rg",
+        "location": "westeurope",
+    }
+    config = {
+        "persistence": {**CATALOG, "data": {"d": azure}},
+        "cluster": {"workloadIdentity": {"aks": {"oidcIssuerUrl": "https://oidc", "resourceGroup": "rg", "tema": ["x"]}}},
+    }
+    # Not "sasExpiry: required": with workload identity (what the stack was told) no SAS is signed.
+    providers = {"azure-native:location": "westeurope", "azure-native:subscriptionId": "s"}
+    assert [p.split(": ")[0] for p in problems(config, providers=providers)] == ["cluster.workloadIdentity.aks.tema"]
+
+
 def test_a_refused_namespace_hides_no_run_check():
     config = {"persistence": CATALOG, "namespace": "Not A Namespace", "runs": {"train": {"image": IMAGE, "data_refs": ["dta"]}}}
     assert paths(config) == ["namespace", "runs.train.data_refs[0]"]
