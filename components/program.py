@@ -107,8 +107,8 @@ def read_config(project: str) -> StackConfigValues:
         if name not in texts and raw is not None:
             try:
                 raw = json.loads(raw)
-            except json.JSONDecodeError:
-                pass  # left as text: validation reports its type
+            except (json.JSONDecodeError, RecursionError):
+                pass  # left as text (no JSON, or nested past what the program reads): validation reports its type
         values[name] = raw
     providers = {}
     for key in PROVIDER_KEYS:

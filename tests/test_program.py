@@ -124,3 +124,11 @@ def test_config_is_read_from_the_namespace_of_the_project_it_runs_in():
     # A project renamed `ml-storage`: its keys are ml-storage:*, and those are what the program reads.
     mock, components = run_program({"namespace": "renamed", "runs": {"r": {"image": "i"}}}, project="ml-storage")
     assert list(components.namespaces) == ["renamed"]
+
+
+def test_a_value_nested_past_what_json_reads_is_a_config_problem_not_a_traceback():
+    # The Pulumi CLI hands structured values over as JSON text; 100,000 '[' are a RecursionError to json.loads.
+    mock = engine.start("polyaxon-storage", "test", {"polyaxon-storage:runs": "[" * 100_000})
+    with pytest.raises(pulumi.RunError) as refused:
+        mock.run(lambda: program.main(PROJECT_DIR))
+    assert "runs: must be a mapping" in str(refused.value)

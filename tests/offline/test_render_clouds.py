@@ -11,7 +11,7 @@ from components.offline.fakes import FAKE_CREDENTIAL
 from conftest import PROJECT_DIR, cli, rendered
 
 CLOUD_STACKS = ("gcp", "aws", "azure")
-FIELDS = {"type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete", "aliases"}
+FIELDS = {"type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete", "deletedWith", "aliases"}
 
 
 @pytest.mark.parametrize("stack", CLOUD_STACKS)
@@ -31,6 +31,8 @@ def test_resources_json_lists_every_registered_resource_with_its_inputs_and_opti
     (secret,) = [r for r in resources if r["type"] == "kubernetes:core/v1:Secret"]
     assert set(secret["inputs"]["data"].values()) == {"<redacted>"}
     assert by_name[("kubernetes:core/v1:Namespace", "team-vision")]["retainOnDelete"] is True
+    accounts = {r["name"]: r["deletedWith"] for r in resources if r["type"] == "kubernetes:core/v1:ServiceAccount"}
+    assert accounts["team-vision/runs-vision"].endswith("$kubernetes:core/v1:Namespace::team-vision")
 
 
 @pytest.mark.parametrize("stack", CLOUD_STACKS)

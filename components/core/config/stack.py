@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, ValidationInfo, model_validator
 from ..declare import Model, Spelling, spelling_of
 from ..errors import ConfigError, Problem, child, problems_from_validation
 from ..mounts import system_location_problem
-from .catalog import Persistence
+from .catalog import SIDES, Persistence
 from .fields import CliText, Grant, NamespaceName, Rfc3339Time, identifier
 from .pod import Resources
 from .request import RequestFields
@@ -175,7 +175,6 @@ class ParsedStack:
 
 STACK_KEYS = {StackConfig.spelled(name, Spelling.CONFIG): name for name in StackConfig.model_fields}
 """Each top-level key of a stack config, as written, and its field."""
-SIDE_KEYS = ("data", "outputs")
 
 
 def text_keys() -> frozenset[str]:
@@ -275,7 +274,7 @@ def _unit(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     every grant and request would look wrong)."""
     key = loc[0]
     if key == "persistence" and len(loc) >= 2:
-        if loc[1] not in SIDE_KEYS:
+        if loc[1] not in SIDES:
             return loc[:2]
         return loc[:3] if len(loc) >= 3 else loc[:1]
     if key in ("teams", "runs") and len(loc) >= 2:
