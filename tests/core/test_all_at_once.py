@@ -198,3 +198,8 @@ def test_a_sound_stack_plans_with_nothing_left_out():
     planned = plan({"persistence": catalog(extra={"mountPath": "/extra", "existingClaim": "x"}), "runs": {"r": {"image": IMAGE}}})
     (run,) = planned.runs
     assert [mount.name for mount in run.args.data] == ["d", "extra"]
+
+
+def test_a_host_path_entrys_node_selector_is_held_to_the_api_servers_label_rules():
+    entry = {"mountPath": "/data/x", "hostPath": "/srv/x", "readOnly": True, "nodeSelector": {"pool": "gpu nodes", "bad key!": "a"}}
+    assert paths({"persistence": catalog(x=entry)}) == ["persistence.data.x.nodeSelector.bad key!", "persistence.data.x.nodeSelector.pool"]

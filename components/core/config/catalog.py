@@ -29,6 +29,7 @@ from .fields import (
     SecretKey,
     url_of_store,
 )
+from .pod import NodeSelectorMap
 
 Side = Literal["data", "outputs"]
 SIDES: tuple[Side, ...] = ("data", "outputs")
@@ -47,7 +48,7 @@ class VolumeEntry(EntryBase):
 class HostPathEntry(VolumeEntry):
     kind: Literal["hostPath"] = Field("hostPath", exclude=True)
     host_path: AbsolutePath = Field(description="Directory on the node.")
-    node_selector: dict[str, str] = Field(
+    node_selector: NodeSelectorMap = Field(
         default_factory=dict,
         description="Node labels the data lives on; runs mounting it are pinned there.",
     )
