@@ -223,3 +223,10 @@ def test_a_service_account_on_workload_identity_for_two_clouds_is_annotated_with
     # nlp only reads, on one cloud: read-only, with its one identity.
     assert accounts["runs-nlp"]["polyaxon-storage/access"] == "read-only"
     assert len(accounts["runs-nlp"]["polyaxon-storage/identity"].split()) == 1
+
+
+def test_a_namespaces_secret_takes_only_keys_the_api_server_takes(mock):
+    credentials = {"creds": {"team": "t", "data": {"keys/raw.json": "x"}, "access": "read-only", "identity": "me"}}
+    with pytest.raises(ComponentArgsError) as refused:
+        mock.run(lambda: TeamNamespace("ml", {"namespace": "ml", "teams": ["t"], "credentials": credentials}))
+    assert [p.path for p in refused.value.problems] == ["credentials.creds.data.keys/raw.json"]

@@ -13,7 +13,7 @@ from pydantic import Field
 from ..declare import SECRET, Input, Model
 from ..enums import Access, Choice, PodSecurityLevel
 from .catalog import NfsExport, NfsVolume
-from .fields import CliText, Identifier, NamespaceName, ObjectName, QualifiedName
+from .fields import CliText, Identifier, NamespaceName, ObjectName, QualifiedName, SecretKey
 from .pod import Resources
 from .run import Quota
 
@@ -22,7 +22,7 @@ class CredentialsSecretArgs(Model):
     """A Secret of bucket credentials for one team's runs, annotated as the policy pack expects."""
 
     team: Identifier = Field(description="The team whose runs read it (one of the namespace's teams).")
-    data: Annotated[Input[dict[CliText, Input[CliText]]], SECRET] = Field(
+    data: Annotated[Input[dict[SecretKey, Input[CliText]]], SECRET] = Field(
         description="Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."
     )
     access: Choice[Access] = Field(
