@@ -16,7 +16,7 @@ from .config.catalog import catalog_problems, entry_path
 from .config.fields import identifier
 from .config.request import StorageRequest, storage_request
 from .config.run import JobTemplate, MountArgs, RunArgs
-from .config.stack import ParsedStack, Run, RunStorage, StackConfig, stack_resources
+from .config.stack import ParsedStack, RefusedEntries, Run, RunStorage, StackConfig, stack_resources
 from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .config.polyaxonfile import PolyaxonFile
 
 # Keys without which no run can be resolved: when one is refused whole, runs are checked on their own only.
-RESOLUTION_KEYS = frozenset({"persistence", "teams"})
+RESOLUTION_KEYS = frozenset({"teams"})
 Overrides = Mapping[str, tuple[Any, str]]
 """Param name -> (value, where it was given)."""
 
@@ -54,7 +54,7 @@ class Stage:
     """Where relative `polyaxonfile` paths start: the project directory, which they may not leave."""
     project: str
     """The Pulumi project: the Polyaxon project runs report to."""
-    refused_entries: frozenset[tuple[str, str]] = frozenset()
+    refused_entries: RefusedEntries = RefusedEntries()
     """Catalog entries refused for mistakes of their own: a grant or request naming one is not checked."""
     refused_teams: frozenset[str] = frozenset()
     """Teams refused for mistakes of their own: their runs are checked on their own (a run naming one is no
@@ -70,7 +70,9 @@ def _stage(
 ) -> tuple[Stage, tuple[NamespacePlan, ...], Any]:
     """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
     config = parsed.config
-    problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
+    problems.extend(
+        catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths), parsed.refused_entries.sides)
+    )
     teams = team_access(config, problems, parsed.refused_entries, parsed.refused_teams)
     defaults = {team.name: default_layers(config, team) for team in teams.values()}
     # Each default layer's own resources, checked once (the stack's is every team's).

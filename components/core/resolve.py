@@ -20,6 +20,7 @@ from .config.catalog import (
 )
 from .config.request import StorageRequest
 from .config.run import MountArgs
+from .config.stack import RefusedEntries
 from .enums import OutputsSelection
 from .errors import ConfigError, Problem, child
 from .model import BucketCredentials, NamedEntry, TeamAccess
@@ -65,7 +66,7 @@ def resolve_storage(
     run_path: str,
     nfs_claims: NfsClaims,
     managed: ManagedCredentials = {},
-    refused: frozenset[tuple[str, str]] = frozenset(),
+    refused: RefusedEntries = RefusedEntries(),
 ) -> tuple[list[MountArgs], MountArgs]:
     """The data mounts and the outputs mount of a run; raises ConfigError with every problem found.
 
@@ -93,7 +94,7 @@ def _check_name(
     name: str,
     path: str,
     problems: list[Problem],
-    refused: frozenset[tuple[str, str]],
+    refused: RefusedEntries,
 ) -> Optional[Entry]:
     """The entry a run names, if it exists and the team may use it (a refused entry: None, no problem)."""
     if (side, name) in refused:
@@ -122,7 +123,7 @@ def _pick_data(
     team: TeamAccess,
     request: StorageRequest,
     problems: list[Problem],
-    refused: frozenset[tuple[str, str]],
+    refused: RefusedEntries,
 ) -> list[NamedEntry]:
     if request.data is None:
         return [NamedEntry("data", name, persistence.side("data")[name]) for name in team.data]
@@ -146,7 +147,7 @@ def _pick_outputs(
     request: StorageRequest,
     run_path: str,
     problems: list[Problem],
-    refused: frozenset[tuple[str, str]],
+    refused: RefusedEntries,
 ) -> Optional[NamedEntry]:
     entries = persistence.side("outputs")
     if request.outputs is not None:
@@ -172,7 +173,7 @@ def _pick_outputs(
         return None if entry is None else NamedEntry("outputs", name, entry)
 
     candidates = default_outputs_candidates(persistence, team)
-    if not candidates and any(side == "outputs" for side, _ in refused):
+    if not candidates and refused.on("outputs"):
         return None  # a refused entry may be the one it would get
     if not candidates:
         grants = child(team.config_path, "outputs") if team.config_path else "persistence.outputs"

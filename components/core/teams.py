@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 from .config.catalog import SIDES, Persistence, Side
-from .config.stack import StackConfig, TeamGrants
+from .config.stack import RefusedEntries, StackConfig, TeamGrants
 from .errors import Problem
 from .model import TeamAccess
 
@@ -13,7 +13,7 @@ from .model import TeamAccess
 def team_access(
     config: StackConfig,
     problems: list[Problem],
-    refused: frozenset[tuple[str, str]] = frozenset(),
+    refused: RefusedEntries = RefusedEntries(),
     refused_teams: Mapping[str, Optional[TeamGrants]] = {},
 ) -> dict[Optional[str], TeamAccess]:
     """Each team's access, keyed by team name (None: the implicit team); grant problems are appended.
@@ -27,7 +27,7 @@ def team_access(
             _granted(persistence, side, getattr(grants, side), f"teams.{name}.{side}", problems, refused)
     if config.teams is None:
         namespace = config.namespace
-        everything = {side: tuple(sorted(persistence.side(side))) for side in SIDES}
+        everything = {side: () if side in refused.sides else tuple(sorted(persistence.side(side))) for side in SIDES}
         # The implicit team's bounds sit at the top level (the stack's runDefaults apply to it as to any team).
         return {
             None: TeamAccess(
@@ -65,9 +65,11 @@ def _granted(
     grant: object,
     path: str,
     problems: list[Problem],
-    refused: frozenset[tuple[str, str]],
+    refused: RefusedEntries,
 ) -> tuple[str, ...]:
     available = persistence.side(side)
+    if side in refused.sides:
+        return ()  # which entries it holds is not known
     if grant == "*":
         return tuple(sorted(available))
     assert isinstance(grant, list)

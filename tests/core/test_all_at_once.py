@@ -96,6 +96,26 @@ def test_a_run_refused_for_its_settings_still_names_a_team_that_exists():
     assert paths(config) == ["runs.train.maxRestarts", "runs.train.team"]
 
 
+def test_a_catalog_side_that_is_no_mapping_hides_nothing_of_the_other_side_and_stands_for_nothing():
+    config = {
+        "persistence": {"data": "oops", "outputs": {"o": {"mountPath": "/data/o", "existingClaim": "o"}}},
+        "teams": {"vision": {"namespace": "vision", "data": ["d"], "outputs": ["o", "nope"]}},
+        "runs": {"train": {"team": "vision", "image": IMAGE, "data_refs": ["d"], "outputs_refs": ["o"], "maxRestarts": -1}},
+    }
+    # No "unknown data entry 'd'", nor a clash of /data/o with the default data entry (/data): the data side
+    # is not known, and the embedded default does not stand for it.
+    assert paths(config) == ["persistence.data", "runs.train.maxRestarts", "teams.vision.outputs[1]"]
+
+
+def test_a_catalog_that_is_no_mapping_makes_up_no_unknown_entry_and_hides_no_run_setting():
+    config = {
+        "persistence": "oops",
+        "teams": {"vision": {"namespace": "vision", "data": ["d"], "outputs": "*"}},
+        "runs": {"train": {"team": "vision", "image": IMAGE, "data_refs": ["d"], "shmSize": "0"}},
+    }
+    assert paths(config) == ["persistence", "runs.train.shmSize"]
+
+
 def test_a_refused_team_hides_no_run_of_another_team_and_its_own_runs_are_still_checked():
     config = {
         "persistence": CATALOG,

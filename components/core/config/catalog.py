@@ -240,20 +240,24 @@ def entry_path(side: Side, name: str, key: str = "") -> str:
     return f"persistence.{side}.{name}" + (f".{key}" if key else "")
 
 
-def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, ...] = ()) -> list[Problem]:
+def catalog_problems(
+    persistence: Persistence, writable_host_paths: tuple[str, ...] = (), refused_sides: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Rules that span entries, or that a single key's type cannot express.
 
-    `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp.
+    `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp. `refused_sides`: sides refused
+    for not being mappings: their entries are not known (nor is the embedded default standing for them).
     """
+    entries = [(side, name, entry) for side, name, entry in persistence.entries() if side not in refused_sides]
     problems: list[Problem] = mounts_problems(
-        [(entry, entry_path(side, name)) for side, name, entry in persistence.entries() if isinstance(entry, VolumeEntry)],
+        [(entry, entry_path(side, name)) for side, name, entry in entries if isinstance(entry, VolumeEntry)],
         Spelling.CONFIG,
         writable_host_paths,
         "allowedWritableHostPaths",
         "a run mounts data and outputs together",
     )
     defaults = []
-    for side, name, entry in persistence.entries():
+    for side, name, entry in entries:
         if entry.default:
             if side == "data":
                 problems.append(

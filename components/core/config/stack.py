@@ -156,6 +156,23 @@ def stack_resources(config: StackConfig) -> tuple[Optional[Resources], str]:
 
 
 @dataclass(frozen=True)
+class RefusedEntries:
+    """Catalog entries refused for mistakes of their own: they exist, but hold a mistake. A side that is no
+    mapping refuses every name of it."""
+
+    entries: frozenset[tuple[str, str]] = frozenset()
+    """By (side, name)."""
+    sides: frozenset[str] = frozenset()
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.entries or (isinstance(item, tuple) and item[0] in self.sides)
+
+    def on(self, side: str) -> bool:
+        """Whether an entry of `side` is refused."""
+        return side in self.sides or any(refused == side for refused, _ in self.entries)
+
+
+@dataclass(frozen=True)
 class ParsedStack:
     """A stack config as far as it is sound, and what is wrong with the rest."""
 
@@ -163,9 +180,10 @@ class ParsedStack:
     """The sound parts; a refused key, entry, team or run is left out (a key at its default)."""
     problems: tuple[Problem, ...] = ()
     refused: frozenset[str] = field(default_factory=frozenset)
-    """Top-level keys whose whole value was refused (`persistence` only when it is no catalog at all)."""
-    refused_entries: frozenset[tuple[str, str]] = field(default_factory=frozenset)
-    """Catalog entries refused on their own, by (side, name): they exist, but hold a mistake."""
+    """Top-level keys whose whole value was refused (`persistence` only when it is no mapping: then both its
+    sides are refused entries)."""
+    refused_entries: RefusedEntries = field(default_factory=RefusedEntries)
+    """Catalog entries (or sides) refused on their own."""
     refused_teams: Mapping[str, Optional[TeamGrants]] = field(default_factory=dict)
     """Teams refused on their own, each with its grants when those are sound (still held to the catalog)."""
     refused_runs: Mapping[str, Optional[RunStorage]] = field(default_factory=dict)
@@ -226,7 +244,14 @@ def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
         config.model_copy(update=stand_ins),
         tuple(problems),
         refused,
-        frozenset((unit[1], unit[2]) for unit in units if unit[0] == "persistence" and len(unit) == 3),
+        RefusedEntries(
+            frozenset((unit[1], unit[2]) for unit in units if unit[0] == "persistence" and len(unit) == 3),
+            frozenset(
+                side
+                for side in SIDES
+                if "persistence" in refused or ("persistence", side) in units
+            ),
+        ),
         {unit[1]: _part(TeamGrants, values["teams"][unit[1]]) for unit in units if unit[0] == "teams" and len(unit) == 2},
         {unit[1]: _storage(values["runs"][unit[1]]) for unit in units if unit[0] == "runs" and len(unit) == 2},
     )
@@ -270,13 +295,10 @@ def _validated(values: dict[str, Any]) -> tuple[Optional[StackConfig], Optional[
 
 def _unit(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """The part of the config a mistake at `loc` refuses: its catalog entry, team or run; else its key under
-    persistence; else its top-level key (a side that is no mapping refuses the whole catalog: without it,
-    every grant and request would look wrong)."""
+    persistence (a side that is no mapping: that side); else its top-level key."""
     key = loc[0]
     if key == "persistence" and len(loc) >= 2:
-        if loc[1] not in SIDES:
-            return loc[:2]
-        return loc[:3] if len(loc) >= 3 else loc[:1]
+        return loc[:3] if loc[1] in SIDES and len(loc) >= 3 else loc[:2]
     if key in ("teams", "runs") and len(loc) >= 2:
         return loc[:2]
     return loc[:1]
