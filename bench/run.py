@@ -58,10 +58,7 @@ import pulumi_kubernetes as kubernetes  # noqa: E402
 
 from components.core.config.catalog import BucketEntry  # noqa: E402
 from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
-from components.core.namespaces import plan_namespaces  # noqa: E402
-from components.core.plan import plan_run  # noqa: E402
-from components.core.settings import default_layers  # noqa: E402
-from components.core.teams import team_access  # noqa: E402
+from components.core.plan import plan_run, plan_stage  # noqa: E402
 from components.offline import engine  # noqa: E402
 from components.offline.project import Project  # noqa: E402
 from components.offline.render import render  # noqa: E402
@@ -447,18 +444,15 @@ def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
     cases = {}
     for runs_per_team in RESOLUTION_RUNS_PER_TEAM:
         config = parse_stack_config(catalog_config(Size(RESOLUTION_TEAMS, 2 * RESOLUTION_TEAMS, runs_per_team)))
-        teams = team_access(config, [])
-        defaults = {team.name: default_layers(config, team) for team in teams.values()}
-        namespaces = plan_namespaces(config, list(teams.values()), defaults, [])
-        cases[runs_per_team] = (config, teams, {n.name: n.claim_names() for n in namespaces}, defaults)
+        cases[runs_per_team] = (config, plan_stage(config, PROJECT_DIR, "bench", {}, [])[0])
     name = "team3-run2"
     best = dict.fromkeys(cases, math.inf)
     for _ in range(rounds):
-        for runs_per_team, (config, teams, claims, defaults) in cases.items():
+        for runs_per_team, (config, stage) in cases.items():
             run = config.runs[name]
             started = time.perf_counter()
             for _ in range(calls):
-                plan_run(config, teams, claims, defaults, name, run, f"runs.{name}", PROJECT_DIR, "bench")
+                plan_run(stage, name, run, f"runs.{name}")
             best[runs_per_team] = min(best[runs_per_team], (time.perf_counter() - started) / calls * 1e6)
     return best
 

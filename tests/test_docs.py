@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_DIR, rendered
+from test_polyaxon_client import CLIENT_PYTHON, FAKE_UID, UID_FIELD, kubelet_env
 
 from components.args import DECLARED
 from components.provider import public_components
-from conftest import PROJECT_DIR, rendered
-from test_polyaxon_client import CLIENT_PYTHON, FAKE_UID, UID_FIELD, kubelet_env
 
 DOCS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)

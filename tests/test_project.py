@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import yaml
+from conftest import PROJECT, PROJECT_DIR
 
 from components.core.config.stack import STACK_KEYS, StackConfig
-from conftest import PROJECT, PROJECT_DIR
 
 
 def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stacks_dir():

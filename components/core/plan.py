@@ -60,7 +60,7 @@ class Stage:
         return found.claim_names() if found else {}
 
 
-def _stage(
+def plan_stage(
     config: StackConfig, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
 ) -> tuple[Stage, tuple[NamespacePlan, ...], Any]:
     """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
@@ -104,7 +104,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    stage, namespaces, clouds = _stage(config, base_dir, project, providers, problems)
+    stage, namespaces, clouds = plan_stage(config, base_dir, project, providers, problems)
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     planned = {}
@@ -148,7 +148,7 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    stage, _, _ = _stage(config, base_dir, project, providers, problems)
+    stage, _, _ = plan_stage(config, base_dir, project, providers, problems)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PROJECT_DIR
 
 SDKS = ("pulumi_gcp", "pulumi_aws", "pulumi_azure_native")

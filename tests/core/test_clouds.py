@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from conftest import plan, problems
 
 from components.core.clouds import (
     AKS_USE_LABEL,
@@ -19,7 +20,6 @@ from components.core.clouds import (
     identity_name,
     sas_expiry_warnings,
 )
-from conftest import plan, problems
 
 PROVIDERS = {
     "gcp:project": "acme-ml",

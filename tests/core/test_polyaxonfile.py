@@ -11,10 +11,10 @@ from typing import Any, Union
 
 import pytest
 import yaml
+from conftest import env_of, plan, problems
 
 from components.core.config.polyaxonfile import load_polyaxonfile
 from components.core.errors import ConfigError
-from conftest import env_of, plan, problems
 
 IMAGE = "python:3.12-slim"
 CATALOG = {

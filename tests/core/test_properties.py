@@ -25,8 +25,8 @@ from conftest import plan
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from components.core.errors import ConfigError
 from components.core.containers import MAIN_CONTAINER, OUTPUTS_INIT_CONTAINER
+from components.core.errors import ConfigError
 
 # --- the contract's vocabulary, written out independently of components/ -----
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import job_of, problems
 from kubernetes.utils.quantity import parse_quantity as client_parse
 
 from components.core.resources import parse_quantity
-from conftest import job_of, problems
 
 IMAGE = "trainer:1"
 OUTPUTS = {"outputs": {"o": {"mountPath": "/o", "existingClaim": "o"}}}

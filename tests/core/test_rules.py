@@ -13,7 +13,6 @@ import re
 from typing import Any, Optional
 
 import pytest
-
 from conftest import env_of, job_of, plan, problems, run_of, storage_of
 
 IMAGE = "python:3.12-slim"

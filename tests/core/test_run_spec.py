@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import job_of, plan, problems
 
 IMAGE = "trainer:1"

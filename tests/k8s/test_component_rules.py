@@ -8,10 +8,10 @@ from typing import Any, Callable
 
 import pulumi
 import pytest
+from conftest import problems
 
 from components import ComponentArgsError, NfsStorage, RunTemplate, TeamNamespace
 from components.offline import engine
-from conftest import problems
 
 OUTPUTS = {"name": "o", "mount_path": "/outputs", "claim_name": "o"}
 CATALOG = {"data": {"d": {"mountPath": "/data", "existingClaim": "d"}}, "outputs": {"o": {"mountPath": "/outputs", "existingClaim": "o"}}}

@@ -6,9 +6,9 @@ import json
 
 import pytest
 import yaml
+from conftest import PROJECT_DIR, cli, rendered
 
 from components.offline.fakes import FAKE_CREDENTIAL
-from conftest import PROJECT_DIR, cli, rendered
 
 CLOUD_STACKS = ("gcp", "aws", "azure")
 FIELDS = {"type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete", "aliases"}

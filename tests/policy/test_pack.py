@@ -10,12 +10,24 @@ from typing import Any, Optional
 
 import pytest
 import yaml
-from pulumi_policy import EnforcementLevel, Policy, PolicyResource, StackValidationPolicy
-from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import policy as policy_sdk
-
 from conftest import PROJECT_DIR, STACKS, rendered, write_stack
-from policy_support import POLICY_DIR, PV, check_resource, check_stack, plain, policy_resources, resource
+from policy_support import (
+    POLICY_DIR,
+    PV,
+    check_resource,
+    check_stack,
+    plain,
+    policy_resources,
+    resource,
+)
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    StackValidationPolicy,
+)
+from pulumi_policy import policy as policy_sdk
 
 JOB = "kubernetes:batch/v1:Job"
 

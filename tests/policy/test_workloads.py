@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
-
-from policy_support import PV, check_resource, props_of
-
 import workloads  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
-
+from policy_support import PV, check_resource, props_of
 
 # --- no-writable-host-path ---------------------------------------------------------------------
 
