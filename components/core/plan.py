@@ -27,7 +27,7 @@ from .refs import REF_KINDS, ref_problem
 from .resolve import NfsClaims, resolve_storage
 from .resources import ResourceLayer, layer_problems
 from .runs import RunContext, RunPlace, resolve_run
-from .settings import Layer, model_layer
+from .settings import Layer, file_layer, model_layer
 from .teams import run_team, team_access
 from .volumes import OutputsRef, union_selector
 
@@ -221,7 +221,7 @@ def plan_run(
     own = [model_layer(run, path, Spelling.CONFIG)]
     if polyaxonfile is not None:
         # The run's params were rendered into its file: the file's params are the run's.
-        own = [own[0].without("params"), polyaxonfile.settings.layer(config.gpu_resource, config.tpu_resource)]
+        own = [own[0].without("params"), file_layer(polyaxonfile.settings, config.gpu_resource, config.tpu_resource)]
     elif unknown is not None:
         own.append(unknown)
     mounts = None
