@@ -8,6 +8,7 @@ property path (`InputPropertiesError`) rather than as a traceback. The plugin
 """
 
 import inspect
+from importlib import metadata
 import json
 import re
 import sys
@@ -24,7 +25,7 @@ from .args import DECLARED, ComponentArgsError
 from .core.declare import Model, is_secret
 
 PACKAGE = "polyaxon-storage"
-VERSION = "0.3.0"
+VERSION = metadata.version(PACKAGE)
 
 
 def public_components() -> list[type[pulumi.ComponentResource]]:

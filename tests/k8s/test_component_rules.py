@@ -193,6 +193,12 @@ PRIVILEGED = {"pod_security": "privileged", "allow_privileged": True}
             id="relative-mount-path",
         ),
         pytest.param(
+            {"node_selector": {"pool": "gpu"}, "data": [{"name": "d", "mount_path": "/d", "host_path": "/srv/d", "read_only": True, "node_selector": {"pool": "ssd"}}]},
+            PRIVILEGED,
+            ["runs.train.node_selector.pool: pins pool=gpu, but runs.train.data[0].node_selector pins pool=ssd: no node can run the pod"],
+            id="pinned-two-ways",
+        ),
+        pytest.param(
             {"outputs": "left out"},
             {},
             ["runs.train.outputs: required key is missing"],
