@@ -8,11 +8,11 @@ property path (`InputPropertiesError`) rather than as a traceback. The plugin
 """
 
 import inspect
-from importlib import metadata
 import json
 import re
 import sys
 import typing
+from importlib import metadata
 from typing import Any, Optional, Union
 
 import pulumi

@@ -25,7 +25,7 @@ from .model import (
     TeamAccess,
     TeamCloudAccess,
 )
-from .names import digest, dns_label
+from .names import a, digest, dns_label
 from .stores import CLOUDS
 
 WORKLOAD_IDENTITY_KEYS = {store: cloud.workload_identity for store, cloud in CLOUDS.items()}
@@ -322,7 +322,7 @@ def cloud_warnings(config: StackConfig, clouds: Sequence[CloudPlan]) -> list[Pro
             warnings.append(
                 Problem(
                     f"cluster.workloadIdentity.{key}",
-                    f"no team is granted a {store} bucket with managed credentials, so nothing uses it",
+                    f"no team is granted {a(store + ' bucket')} with managed credentials, so nothing uses it",
                 )
             )
         elif store == "azure":

@@ -21,6 +21,7 @@ from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
 from .model import NamespacePlan, RunPlan, StackPlan, TeamAccess
+from .names import a
 from .namespaces import plan_namespaces
 from .pending import PENDING
 from .refs import REF_KINDS, ref_problem
@@ -160,7 +161,7 @@ def plan_polyaxonfile_run(
         identifier(name)
     except ValueError as error:
         raise ConfigError([Problem(f"{path}:", f"names no usable run: {error}")]) from None
-    plan = plan_run(stage, name, run, name, polyaxonfile)
+    plan = plan_run(stage, name, run, name, polyaxonfile, team_path="--team")
     read = {ref for _, names in outputs_refs(plan.args) for ref in names if ref in config.runs and ref != name}
     planned = {}
     for other in sorted(read):
@@ -181,6 +182,7 @@ def plan_run(
     path: str,
     polyaxonfile: Optional[PolyaxonFile] = None,
     resolve: bool = True,
+    team_path: str = "",
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file) on the stage; raises ConfigError.
 
@@ -188,11 +190,11 @@ def plan_run(
     the run's `polyaxonfile`, if any, is read from the stage's `base_dir`, rendered
     with the run's `params`. Without `resolve`, only what the run holds on its own
     is checked, and it always raises. The outputs of earlier runs it reads are
-    resolved by the caller.
+    resolved by the caller. `team_path`: where its team is given, if not in the run (the `job` command's --team).
     """
     config = stage.config
     problems: list[Problem] = []
-    team = run_team(stage.teams, run.team, f"{path}.team", problems) if resolve else None
+    team = run_team(stage.teams, run.team, team_path or f"{path}.team", problems) if resolve else None
     request = None
     unknown: Optional[Layer] = None
     try:
@@ -217,7 +219,7 @@ def plan_run(
             # What a file that failed to load would give is not known: its image, for one.
             unknown = Layer({"image": PENDING}, {"image": child(path, "polyaxonfile")}, ResourceLayer(path, {}, {}))
     if polyaxonfile is not None and run.kind is not None and run.kind != polyaxonfile.kind:
-        problems.append(Problem(child(path, "kind"), f"is {run.kind}, but its Polyaxon file is a {polyaxonfile.kind}"))
+        problems.append(Problem(child(path, "kind"), f"is {run.kind}, but its Polyaxon file is {a(polyaxonfile.kind)}"))
     own = [model_layer(run, path, Spelling.CONFIG)]
     if polyaxonfile is not None:
         # The run's params were rendered into its file: the file's params are the run's.

@@ -18,6 +18,7 @@ from ..declare import Input, Model, Spelling
 from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
 from ..mounts import mounts_problems
+from ..names import a
 from ..stores import BUCKET_SCHEMES
 from .fields import (
     AbsolutePath,
@@ -321,7 +322,7 @@ def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterat
                 if option == "kmsKey"
                 else f"it is an option of {' and '.join(stores)} buckets"
             )
-            yield Problem(entry_path(side, name, option), f"does not apply to a {entry.store} bucket: {why}")
+            yield Problem(entry_path(side, name, option), f"does not apply to {a(entry.store + ' bucket')}: {why}")
     for option in CREATION_OPTIONS:
         if option in given and not entry.create and entry.store in STORE_OPTIONS.get(option, (entry.store,)):
             yield Problem(

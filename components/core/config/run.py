@@ -17,6 +17,7 @@ from pydantic import Field, JsonValue, ValidationInfo, model_validator
 
 from ..declare import Combine, Input, Model, setting, spelling_of
 from ..enums import Choice, ImagePullPolicy, LogLevel, PodSecurityLevel, RunKind, Store
+from ..names import a
 from ..pending import is_pending
 from ..stores import BUCKET_SCHEMES
 from .fields import (
@@ -197,7 +198,7 @@ class MountArgs(Model):
                 problems.append(f"{key('workload_identity')} reaches the bucket without a Secret: drop {key('secret')}")
         else:
             if self.mount_path is None:
-                problems.append(f"a {key(kind)} mount needs a {key('mount_path')}")
+                problems.append(f"{a(key(kind) + ' mount')} needs {a(key('mount_path'))}")
             problems += [
                 f"{key(field)} belongs to a bucket mount"
                 for field in ("store", "secret", "secret_key")
