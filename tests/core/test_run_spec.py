@@ -469,7 +469,7 @@ def test_a_bucket_read_as_earlier_outputs_gets_its_credentials():
         ({"experiments": [12]}, "12 is a Polyaxon id, which exists only inside Polyaxon"),
         ({"experiments": ["me.project.prep"]}, "is Polyaxon's user.project.run form"),
         ({"experiments": ["shard"]}, "'shard' is a job: list it under jobs"),
-        ({"jobs": ["prep"]}, "'prep' is a experiment: list it under experiments"),
+        ({"jobs": ["prep"]}, "'prep' is an experiment: list it under experiments"),
         ({"experiments": ["prep", "prep"]}, "'prep' is listed twice"),
     ],
 )
