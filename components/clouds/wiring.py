@@ -22,6 +22,8 @@ COMPONENTS = {
     "s3": ("components.clouds.aws", "S3Buckets"),
     "azure": ("components.clouds.azure", "AzureBlobContainers"),
 }
+# Store -> (the package's extra installing its SDK, the SDK's top-level module).
+SDKS = {"gcs": ("gcp", "pulumi_gcp"), "s3": ("aws", "pulumi_aws"), "azure": ("azure", "pulumi_azure_native")}
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,17 @@ class RegisteredCloud:
 
 def register_cloud(cloud: CloudPlan, context: CloudContext) -> RegisteredCloud:
     module, component = COMPONENTS[cloud.store]
-    return RegisteredCloud(cloud, getattr(import_module(module), component)(cloud.store, ARGS[cloud.store](cloud, context)))
+    extra, sdk = SDKS[cloud.store]
+    try:
+        loaded = import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name != sdk:  # not the SDK itself (one of our modules, a part of the SDK): a bug to show as it is
+            raise
+        raise pulumi.RunError(
+            f"polyaxon-storage: this stack has {cloud.store} buckets, and their component needs {sdk}, which is not installed: "
+            f"pip install 'polyaxon-storage[{extra}]' (in a checkout of polyaxon-storage: make venv-{extra})"
+        ) from None
+    return RegisteredCloud(cloud, getattr(loaded, component)(cloud.store, ARGS[cloud.store](cloud, context)))
 
 
 def service_account_annotations(clouds: list[RegisteredCloud], team: str) -> Optional[pulumi.Output[dict[str, str]]]:
