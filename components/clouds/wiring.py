@@ -45,7 +45,16 @@ class RegisteredCloud:
 def register_cloud(cloud: CloudPlan, context: CloudContext) -> RegisteredCloud:
     """A cloud's component, from its module, which is imported (with its SDK) here and only here."""
     kind = CLOUDS[cloud.store]
-    module = import_module(kind.module)
+    try:
+        module = import_module(kind.module)
+    except ModuleNotFoundError as error:
+        if error.name != kind.sdk:  # not the SDK itself (one of our modules, a part of the SDK): a bug to show as it is
+            raise
+        raise pulumi.RunError(
+            f"polyaxon-storage: this stack has {cloud.store} {kind.bucket_word}s, and their component needs {kind.sdk}, "
+            f"which is not installed: pip install 'polyaxon-storage[{kind.extra}]' (in a checkout of polyaxon-storage: "
+            f"make venv-{kind.extra})"
+        ) from None
     return RegisteredCloud(cloud, getattr(module, kind.component)(cloud.store, module.stack_args(cloud, context)))
 
 
