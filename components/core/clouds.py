@@ -1,6 +1,6 @@
 """Buckets the stack creates or manages credentials for: what each cloud gets, who is granted what, and how.
 
-Pure (clouds.md §1-6): from the catalog, the teams, the cluster's workload
+Pure (docs/clouds.md §1-6): from the catalog, the teams, the cluster's workload
 identity and the provider settings (`gcp:project`, ...) to one CloudPlan per
 store, every problem at its config path. The Pulumi components in
 `components/clouds/` register what a CloudPlan says.

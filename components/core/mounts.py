@@ -1,4 +1,4 @@
-"""The rules of what a pod may mount, where (mount-rules.md §1, §6): one function per rule, for the catalog
+"""The rules of what a pod may mount, where (docs/mount-rules.md §1, §6): one function per rule, for the catalog
 and for a run's mounts alike.
 
 A catalog entry and a component's mount are checked by the same functions, and

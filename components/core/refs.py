@@ -1,4 +1,4 @@
-"""Outputs of earlier runs (run-spec.md §7): which runs a run may read, by kind."""
+"""Outputs of earlier runs (docs/run-spec.md §7): which runs a run may read, by kind."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A run's settings from every place that gives them (run-spec.md §2-6, §10).
+"""A run's settings from every place that gives them (docs/run-spec.md §2-6, §10).
 
 Layers, most specific first: the run's own (a stack run, then its Polyaxon
 file; or a RunTemplate's run), then its defaults (its team's `runDefaults`, the

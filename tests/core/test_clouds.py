@@ -1,4 +1,4 @@
-"""Buckets the stack creates or manages credentials for (clouds.md §1-6), as the pure plan decides them.
+"""Buckets the stack creates or manages credentials for (docs/clouds.md §1-6), as the pure plan decides them.
 
 No Pulumi here: a stack config and provider settings are planned, and the
 cloud plan, the runs' Jobs or the problems are checked.

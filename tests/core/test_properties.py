@@ -1,4 +1,4 @@
-"""Property-based tests of mount resolution against mount-rules.md.
+"""Property-based tests of mount resolution against docs/mount-rules.md.
 
 The strategies build stack configs that are valid by the contract: a catalog
 (data and outputs entries of every kind, odd names, mountPaths none in another's, node

@@ -1,5 +1,5 @@
 """Resources a run's container gets: quantities parsed as Kubernetes parses them, and held to what the
-API server enforces (run-spec.md §2), with defaults that never break those rules."""
+API server enforces (docs/run-spec.md §2), with defaults that never break those rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a run's Job carries besides its storage (run-spec.md §2-10), for stack runs: each setting, how
+"""What a run's Job carries besides its storage (docs/run-spec.md §2-10), for stack runs: each setting, how
 it combines across the run, its team's runDefaults and the stack's, and every error."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Polyaxon files (v0.x: `version: 1`, kind `experiment` or `job`), read strictly (run-spec.md §1).
+"""Polyaxon files (v0.x: `version: 1`, kind `experiment` or `job`), read strictly (docs/run-spec.md §1).
 
 Every key of a v0.x file is known: it is honoured, refused with a clear error
 (other kinds, distributed replicas, v1 files), or, where it is metadata or

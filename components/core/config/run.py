@@ -1,6 +1,6 @@
 """A run, declared once: its defaults, its settings, what it mounts, and the template its Jobs come from.
 
-These models are the run's one declaration (run-spec.md, mount-rules.md §6).
+These models are the run's one declaration (docs/run-spec.md, docs/mount-rules.md §6).
 The stack config's `runs`, `runDefaults` and `teams.<t>.runDefaults` are them in
 camelCase; `RunTemplate`'s args are them in snake_case (its schema derives from
 them); a Polyaxon file's `environment` keys are each setting's `file` keys;
