@@ -11,8 +11,9 @@ The public API, for Pulumi programs of your own:
   `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
 - the enumerations their args take: `PodSecurityLevel`, `Access`, `RunKind`,
   `Store`, `ImagePullPolicy`, `LogLevel`;
-- the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
-  plan, every problem at once), `ConfigError`;
+- the pure core: `parse_stack` and `plan_stack` (a stack config's values to a
+  plan, every problem at once: `plan_stack(parse_stack(values), base_dir, project)`),
+  `parse_stack_config` (the parsed config alone), `ConfigError`;
 - `components.testing`: Pulumi mocks that answer the clouds' providers as
   `render` does, for testing a program of your own.
 
@@ -59,6 +60,7 @@ _EXPORTS = {
     "Store": "components.core.enums",
     "ImagePullPolicy": "components.core.enums",
     "LogLevel": "components.core.enums",
+    "parse_stack": "components.core.config.stack",
     "parse_stack_config": "components.core.config.stack",
     "plan_stack": "components.core.plan",
     "ConfigError": "components.core.errors",
