@@ -6,13 +6,7 @@ Usage: train.py experiment|job
 import json
 import sys
 
-from polyaxon_client.tracking import (
-    Experiment,
-    Job,
-    get_data_paths,
-    get_outputs_path,
-    get_outputs_refs_paths,
-)
+from polyaxon_client.tracking import Experiment, Job, get_data_paths, get_outputs_path, get_outputs_refs_paths
 
 if sys.argv[1:] == ["experiment"]:
     experiment = Experiment()

@@ -13,7 +13,6 @@ import sys
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pulumi
-from conftest import PROJECT_DIR
 from pulumi_policy import (
     Policy,
     PolicyCustomTimeouts,
@@ -25,6 +24,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from components.offline import engine
+from conftest import PROJECT_DIR
 
 POLICY_DIR = PROJECT_DIR / "policy"
 # As `pulumi preview --policy-pack policy` runs the pack: its folder on sys.path.

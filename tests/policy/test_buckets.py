@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import buckets  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
 import pytest
-from policy_support import (
-    AZURE_ACCOUNT,
-    AZURE_CONTAINER,
-    GCS_BUCKET,
-    S3_BUCKET,
-    S3_BUCKET_V2,
-    S3_ENCRYPTION,
-    S3_ENCRYPTION_V2,
-    S3_PUBLIC_ACCESS_BLOCK,
-    SECRET,
-    UNKNOWN,
-    check_resource,
-    check_stack,
-    props_of,
-    registered_by,
-    resource,
-    urn_of,
-)
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
+
+from policy_support import AZURE_ACCOUNT, AZURE_CONTAINER, GCS_BUCKET, S3_BUCKET, S3_BUCKET_V2, S3_ENCRYPTION, S3_ENCRYPTION_V2, S3_PUBLIC_ACCESS_BLOCK, SECRET, UNKNOWN, check_resource, check_stack, props_of, registered_by, resource, urn_of
+
+import buckets  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
+
 
 # --- bucket-public-access-prevention -----------------------------------------------------------
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import credentials  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
+
 import pytest
-from policy_support import (
-    GCS_BINDING,
-    GCS_MEMBER,
-    ROLE_ASSIGNMENT,
-    SECRET,
-    UNKNOWN,
-    USER_POLICY,
-    check_stack,
-    registered_by,
-    resource,
-)
 from pulumi_policy import PolicyResource
+
+from policy_support import GCS_BINDING, GCS_MEMBER, ROLE_ASSIGNMENT, SECRET, UNKNOWN, USER_POLICY, check_stack, registered_by, resource
+
+import credentials  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
+
 
 # --- read-only-secret-read-only-grants ---------------------------------------------------------
 

@@ -10,24 +10,12 @@ from typing import Any, Optional
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, STACKS, rendered, write_stack
-from policy_support import (
-    POLICY_DIR,
-    PV,
-    check_resource,
-    check_stack,
-    plain,
-    policy_resources,
-    resource,
-)
+from pulumi_policy import EnforcementLevel, Policy, PolicyResource, StackValidationPolicy
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    PolicyResource,
-    StackValidationPolicy,
-)
 from pulumi_policy import policy as policy_sdk
+
+from conftest import PROJECT_DIR, STACKS, rendered, write_stack
+from policy_support import POLICY_DIR, PV, check_resource, check_stack, plain, policy_resources, resource
 
 JOB = "kubernetes:batch/v1:Job"
 

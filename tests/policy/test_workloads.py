@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
-import workloads  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
+
 from policy_support import PV, check_resource, props_of
+
+import workloads  # noqa: E402 (the pack's folder is on sys.path once policy_support is imported)
+
 
 # --- no-writable-host-path ---------------------------------------------------------------------
 
