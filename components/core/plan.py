@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 from .checks import secret_ref_problems, stack_warnings
 from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
 from .config.catalog import catalog_problems, entry_path
+from .config.chart import chart_volume_warnings
 from .config.fields import identifier
 from .config.request import storage_request
 from .config.run import JobTemplate, MountArgs, RunArgs
@@ -121,6 +122,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     warnings = (
         *stack_warnings(config, namespaces, runs),
         *cloud_warnings(config, clouds),
+        *chart_volume_warnings(config.persistence),
         *(warning for run in runs for warning in run.warnings),
     )
     return StackPlan(
