@@ -8,7 +8,7 @@ depending on each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..conventions import READ_ONLY, READ_WRITE
 from .config.catalog import BucketAddress, BucketEntry, Entry, Side
@@ -20,6 +20,9 @@ from .job import job_manifest
 from .names import dns_label
 from .settings import RunBounds
 from .volumes import OutputsRef
+
+if TYPE_CHECKING:
+    from .export import PlannedExports
 
 
 @dataclass(frozen=True)
@@ -219,3 +222,5 @@ class StackPlan:
     warnings: tuple[Problem, ...] = ()
     clouds: tuple[CloudPlan, ...] = ()
     """The clouds with buckets the stack creates or manages credentials for."""
+    exports: Optional[PlannedExports] = None
+    """What its `exports` adds: each format's Helm values for each team, and the Secrets of v2's layout."""
