@@ -7,10 +7,11 @@ The checker is shown to refuse what Polyaxon refuses, so its verdict on the expo
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
-from conftest import STACKS
+from conftest import PROJECT_DIR, STACKS
 from export_support import V06, V2, polyaxon2_verdicts, problems_06, shipped_exports, shipped_stack
 
 
@@ -126,3 +127,15 @@ def test_the_0_6_oracle_refuses_what_polyaxon_0_6_refuses_or_misreads(change, fo
     assert problems_06(values) == []
     change(values["persistence"])
     assert any(found in problem for problem in problems_06(values)), problems_06(values)
+
+
+def test_polyaxon_2_is_pinned_whole_and_built_by_make_test():
+    text = (PROJECT_DIR / "requirements-polyaxon2.txt").read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert "polyaxon==2.18.0" in lines
+    for line in lines:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line), line
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    (test_rule,) = [line for line in makefile.splitlines() if line.startswith("test:")]
+    assert "$(POLYAXON2_VENV)/.installed" in test_rule
+    assert "venv-polyaxon2/" in (PROJECT_DIR / ".gitignore").read_text().splitlines()
