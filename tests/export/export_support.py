@@ -11,11 +11,10 @@ from typing import Any, Iterator, Mapping, Optional
 
 import pytest
 
-from components.core.clouds import PROVIDER_KEYS
-from components.core.job import planned_job
 from components.core.config.stack import StackConfig, namespace_values, parse_stack_config
 from components.core.errors import ConfigError
 from components.core.export import polyaxon_values
+from components.core.stores import PROVIDER_KEYS
 from conftest import PROJECT, PROJECT_DIR, STACKS, plan
 
 V06, V2 = "polyaxon-0.6", "polyaxon-v2"
@@ -113,7 +112,7 @@ def teams(data: dict, outputs: dict, vision: Any = "*", nlp: Any = None, **keys:
 def job_of(config: dict[str, Any], run: str) -> dict[str, Any]:
     """The Job of one of the stack's runs, planned with the provider settings the export gets."""
     (planned,) = [found for found in plan(config, providers=PROVIDERS).runs if found.name == run]
-    return planned_job(planned)
+    return planned.job()
 
 
 def job_volume(job: dict[str, Any], mount_path: str) -> dict[str, Any]:

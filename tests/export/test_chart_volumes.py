@@ -139,8 +139,20 @@ def test_a_volume_given_only_its_mount_path_is_the_host_path_there_as_the_chart_
         ),
         (
             {"data": {"d": {"mountPath": "/shared", "existingClaim": "d"}}, "repos": {"mountPath": "/shared", "existingClaim": "r"}},
-            "persistence.repos.mountPath: /shared is already the mountPath of persistence.data.d; every entry needs "
-            "its own, since a run mounts data and outputs together",
+            "persistence.repos.mountPath: /shared is already the mountPath of persistence.data.d; every volume needs a "
+            "directory of its own, not inside another's, since a run mounts data and outputs together, and Polyaxon "
+            "0.6's logs, repos and upload share their rules",
+        ),
+        (
+            {"data": {"d": {"mountPath": "/shared", "existingClaim": "d"}}, "logs": {"mountPath": "/shared/logs", "existingClaim": "l"}},
+            "persistence.logs.mountPath: /shared/logs lies under /shared, the mountPath of persistence.data.d; every "
+            "volume needs a directory of its own, not inside another's, since a run mounts data and outputs together, "
+            "and Polyaxon 0.6's logs, repos and upload share their rules",
+        ),
+        (
+            {"upload": {"mountPath": "/var/run/upload", "existingClaim": "u"}},
+            "persistence.upload.mountPath: /var/run/upload would cover the container's /var/run; mount the volume "
+            "elsewhere, such as /data",
         ),
         (
             {"logs": {"store": "gcs", "bucket": "s3://logs"}},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.conventions import READ_ONLY, READ_WRITE
-from components.core.export import KeySource, v2_credentials_secrets
+from components.core.v2_credentials import v2_credentials_secrets
 from conftest import plan
 from export_support import (
     CLAIM,
@@ -237,7 +237,7 @@ def test_an_own_secret_is_named_with_a_warning_that_it_must_hold_v2s_keys():
     ]
 
 
-def test_the_secrets_in_v2s_layout_say_what_fills_each_key():
+def test_the_secrets_in_v2s_layout_name_their_keys_buckets_and_access():
     outputs = {"results": {"store": "s3", "bucket": "s3://acme-results", "create": True}}
     config = teams({"imagenet": IMAGENET_GCS, "corpus": CORPUS_S3, "scratch": {**SCRATCH_AZURE, "readOnly": True}}, outputs, **EXPORTS)
     secrets = {secret.name: secret for secret in v2_credentials_secrets(plan(config, providers=PROVIDERS).clouds)}
@@ -245,31 +245,21 @@ def test_the_secrets_in_v2s_layout_say_what_fills_each_key():
     assert set(secrets) == {"polyaxon-gcs-vision", "polyaxon-s3-vision", wasb}
     gcs, s3, azure = secrets["polyaxon-gcs-vision"], secrets["polyaxon-s3-vision"], secrets[wasb]
     assert {secret.namespace for secret in secrets.values()} == {"team-vision"}
-    assert (gcs.store, gcs.buckets, gcs.access, dict(gcs.keys)) == (
-        "gcs",
-        ("acme-imagenet",),
-        READ_ONLY,
-        {"gc-secret.json": KeySource("gcp-service-account-key")},
-    )
+    assert (gcs.store, gcs.buckets, gcs.access, gcs.keys) == ("gcs", ("acme-imagenet",), READ_ONLY, ("gc-secret.json",))
     assert gcs.reference() == {"name": "polyaxon-gcs-vision", "mountPath": "/plx-context/.gc"}
-    assert (s3.buckets, s3.access, dict(s3.keys)) == (
+    assert (s3.buckets, s3.access, s3.region, s3.keys) == (
         ("acme-corpus", "acme-results"),
         READ_WRITE,  # one IAM user, writable on results
-        {
-            "AWS_ACCESS_KEY_ID": KeySource("aws-access-key-id"),
-            "AWS_SECRET_ACCESS_KEY": KeySource("aws-secret-access-key"),
-            "AWS_REGION": KeySource("value", value="eu-west-1"),
-        },
+        "eu-west-1",
+        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"),
     )
     assert s3.reference() == {"name": "polyaxon-s3-vision"}
-    assert (azure.buckets, azure.access, dict(azure.keys)) == (
+    assert (azure.buckets, azure.access, azure.keys) == (
         ("acmedata/scratch",),
         READ_ONLY,
-        {
-            "AZURE_ACCOUNT_NAME": KeySource("value", value="acmedata"),
-            "AZURE_CONNECTION_STRING": KeySource("azure-sas-connection-string", bucket="acmedata/scratch"),
-        },
+        ("AZURE_ACCOUNT_NAME", "AZURE_CONNECTION_STRING"),
     )
+    assert azure.reference() == {"name": wasb}
 
 
 def test_teams_on_workload_identity_get_no_secret_in_v2s_layout():
