@@ -17,7 +17,7 @@ and the Secrets of v2's layout the program registers).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .clouds import run_cloud_access
@@ -37,17 +37,11 @@ from .declare import enum_values
 from .enums import ExportFormat, OutputsSelection
 from .errors import ConfigError, Problem
 from .layout import Layout, plan_layout
-from .model import BucketCredentials, NamedEntry, TeamAccess
+from .model import BucketCredentials, NamedEntry, PlannedExports, TeamAccess, V2CredentialsSecret
 from .names import DNS_LABEL, DNS_LABEL_MAX
 from .namespaces import granted_entries
 from .resolve import default_outputs_candidates, mount_of
-from .v2_credentials import (
-    GCS_KEY_FILE,
-    GCS_SECRET_MOUNT_PATH,
-    V2CredentialsSecret,
-    v2_credentials_secrets,
-    v2_secret_name_problems,
-)
+from .v2_credentials import GCS_KEY_FILE, GCS_SECRET_MOUNT_PATH, v2_credentials_secrets, v2_secret_name_problems
 
 POLYAXON_06, POLYAXON_V2 = ExportFormat.POLYAXON_06.value, ExportFormat.POLYAXON_V2.value
 FORMATS = enum_values(ExportFormat)
@@ -107,19 +101,6 @@ def polyaxon_values(
     if problems:
         raise ConfigError(dict.fromkeys(problems))
     return values, tuple(warnings)
-
-
-@dataclass(frozen=True)
-class PlannedExports:
-    """What a stack's `exports` adds to its plan."""
-
-    values: Mapping[str, Mapping[str, Values]] = field(default_factory=dict)
-    """Format -> team (a stack without teams: its namespace) -> the Helm values of its namespace's Polyaxon:
-    the stack output `polyaxonValues`."""
-    secrets: tuple[V2CredentialsSecret, ...] = ()
-    """With polyaxon-v2: every team's credentials in v2's layout, which the program registers."""
-    providers: tuple[str, ...] = ()
-    """The provider settings the values derive from (aws:region, when it names S3 Secrets by region)."""
 
 
 def plan_exports(config: StackConfig, layout: Layout, problems: list[Problem]) -> tuple[PlannedExports, list[Problem]]:

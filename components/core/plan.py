@@ -21,9 +21,9 @@ from .config.stack import ParsedStack, Run, StackConfig
 from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
-from .export import PlannedExports, plan_exports
+from .export import plan_exports
 from .layout import Layout, default_layers, plan_layout
-from .model import NamespacePlan, RunPlan, StackPlan, TeamAccess
+from .model import NamespacePlan, PlannedExports, RunPlan, StackPlan, TeamAccess
 from .names import a
 from .pending import PENDING
 from .refs import REF_KINDS, ref_problem

@@ -10,13 +10,11 @@ revoked grant.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 from .errors import Problem
-from .model import CloudPlan
+from .model import CloudPlan, V2CredentialsSecret
 from .names import DNS_LABEL_MAX, digest, dns_label
 
 GCS_SECRET_MOUNT_PATH = "/plx-context/.gc"
@@ -28,45 +26,6 @@ V2_KEYS: Mapping[str, tuple[str, ...]] = {
     "azure": ("AZURE_ACCOUNT_NAME", "AZURE_CONNECTION_STRING"),
 }
 """The keys of a store's Secret in v2's layout: what v2's clients read."""
-
-
-@dataclass(frozen=True)
-class V2CredentialsSecret:
-    """A Secret in v2's layout: one team's key to some of its managed buckets on one store."""
-
-    name: str
-    namespace: str
-    team: str
-    store: str
-    access: str
-    """read-only or read-write: the team's access on the store, as its credentials Secret there is annotated."""
-    buckets: tuple[str, ...]
-    """The buckets (address keys) whose connections name this Secret."""
-    region: Optional[str] = None
-    """s3: the region of those buckets (AWS_REGION)."""
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return V2_KEYS[self.store]
-
-    @property
-    def mount_path(self) -> Optional[str]:
-        """gcs: connections mount the Secret there (v2's clients read the key file); else it becomes envFrom."""
-        return GCS_SECRET_MOUNT_PATH if self.store == "gcs" else None
-
-    def reference(self) -> dict[str, Any]:
-        """The connection's `secret`."""
-        return {"name": self.name, **({"mountPath": self.mount_path} if self.mount_path else {})}
-
-    def data(self, files: Mapping[str, str]) -> dict[str, str]:
-        """Its keys, from the team's credentials by bucket (a cloud component's `credentials[team]`): gcs, the
-        service-account key file itself; s3 and azure, the keys of the bucket's JSON file, which are v2's.
-        Its buckets share one key (gcs, s3: the team's; azure: one container's SAS), so the first one's serves."""
-        text = files[self.buckets[0]]
-        if self.store == "gcs":
-            return {GCS_KEY_FILE: text}
-        found = json.loads(text)
-        return {key: found[key] for key in self.keys}
 
 
 def v2_credentials_secrets(clouds: Sequence[CloudPlan]) -> tuple[V2CredentialsSecret, ...]:
@@ -88,12 +47,15 @@ def v2_credentials_secrets(clouds: Sequence[CloudPlan]) -> tuple[V2CredentialsSe
                 "store": cloud.store,
                 # One identity holds every grant of the team on the store: its key is as strong as the strongest.
                 "access": access.access,
+                "keys": V2_KEYS[cloud.store],
             }
             if cloud.store == "gcs":
                 found.append(
                     V2CredentialsSecret(
                         dns_label(team.name, prefix="polyaxon-gcs-"),
                         buckets=tuple(grant.bucket for grant in access.grants),
+                        key_file=True,
+                        mount_path=GCS_SECRET_MOUNT_PATH,
                         **common,
                     )
                 )

@@ -1,5 +1,5 @@
 """Helpers for the export's tests: a stack config exported as `polyaxon_values` exports it, the shipped
-stacks, Polyaxon 2's own models (in venv-polyaxon2/), and 0.6's keys."""
+stacks, Polyaxon 2's own models (in venv-polyaxon2/), 0.6's keys, and the program under the mock engine."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any, Iterator, Mapping, Optional
 
 import pytest
 
+from components import program
 from components.core.config.stack import StackConfig, namespace_values, parse_stack_config
 from components.core.errors import ConfigError
 from components.core.export import polyaxon_values
 from components.core.stores import PROVIDER_KEYS
+from components.offline import engine
 from conftest import PROJECT, PROJECT_DIR, STACKS, plan
 
 V06, V2 = "polyaxon-0.6", "polyaxon-v2"
@@ -189,3 +191,33 @@ def problems_06(values: Mapping[str, Any]) -> list[str]:
     ]
     found += [f"volume {name!r} twice" for name in set(volumes) if volumes.count(name) > 1]
     return found
+
+
+# --- the program under the mock engine ---------------------------------------------------------------
+
+SECRET = "kubernetes:core/v1:Secret"
+
+
+def run_program(
+    config: Mapping[str, Any], providers: Mapping[str, str] = PROVIDERS, secret: tuple[str, ...] = ()
+) -> tuple[engine.Engine, program.StackComponents]:
+    """The program as `pulumi up` runs it, with the stack's and the providers' config; `secret`: the full keys
+    set with `--secret`."""
+    values = {**providers, **{f"{PROJECT.name}:{key}": value for key, value in config.items()}}
+    mock = engine.start(PROJECT.name, "test", values, list(secret))
+    return mock, mock.run(lambda: program.main(PROJECT_DIR))
+
+
+def secrets(mock: engine.Engine) -> dict[str, engine.Registration]:
+    """The Secrets registered, by `namespace/name`."""
+    return {
+        f"{r.inputs['metadata']['namespace']}/{r.inputs['metadata']['name']}": r for r in mock.registrations if r.type == SECRET
+    }
+
+
+def run_shipped(name: str) -> engine.Engine:
+    """The program run for a shipped stack, as `render` runs it."""
+    stack = PROJECT.stack_config(PROJECT.stack_file(name))
+    mock = engine.start(PROJECT.name, name, stack.values, stack.secret_keys)
+    mock.run(lambda: program.main(PROJECT_DIR))
+    return mock
