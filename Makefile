@@ -12,6 +12,7 @@ CLOUDS := gcp aws azure
 
 CHECKOV_VENV := venv-checkov
 CLIENT_VENV := venv-client
+POLYAXON2_VENV := venv-polyaxon2
 
 # uv installs: pinned here, bootstrapped into .tools/ with $(PYTHON)'s own pip. When that fails
 # (or with INSTALLER=pip) pip does the same installs, slower. uv does not read pip.conf: it takes
@@ -86,6 +87,13 @@ $(CLIENT_VENV)/.installed: requirements-client.txt tests/client/sitecustomize.py
 	cp tests/client/sitecustomize.py "$$($(CLIENT_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
 	touch $@
 
+# Polyaxon 2.x in a venv of its own: the tests hold the v2 export to its models, and its pins
+# (kubernetes<37, Jinja2<3.1.5) and the project's do not mix.
+$(POLYAXON2_VENV)/.installed: requirements-polyaxon2.txt | $(USE_UV)
+	$(call new-venv,$(POLYAXON2_VENV))
+	$(call install-compiled,$(POLYAXON2_VENV),-r requirements-polyaxon2.txt)
+	touch $@
+
 render: $(BIN)/.runtime-installed $(patsubst %,$(BIN)/.%-installed,$(filter $(CLOUDS),$(STACK)))
 	$(BIN)/python -m components render $(STACK)
 
@@ -97,7 +105,7 @@ venv-clouds: $(CLOUDS:%=venv-%)
 bench: $(CLOUDS:%=$(BIN)/.%-installed)
 	$(BIN)/python bench/run.py
 
-test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed $(CLIENT_VENV)/.installed
+test: $(BIN)/.test-installed $(CHECKOV_VENV)/.installed $(CLIENT_VENV)/.installed $(POLYAXON2_VENV)/.installed
 	$(BIN)/python -m pytest
 
 # The pins: requirements-test.txt resolves everything together (every cloud, the test tools), and
@@ -112,4 +120,4 @@ lock: | $(UV_DIR)/bin/uv
 	done
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(CLIENT_VENV) .tools
+	rm -rf $(VENV) $(CHECKOV_VENV) $(CLIENT_VENV) $(POLYAXON2_VENV) .tools
