@@ -10,9 +10,13 @@ The public API, for Pulumi programs of your own:
   `GcsBuckets`, `S3Buckets`, `AzureBlobContainers` (with `GcsBucketsArgs`,
   `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
 - the enumerations their args take: `PodSecurityLevel`, `Access`, `RunKind`,
-  `Store`, `ImagePullPolicy`, `LogLevel`;
-- the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
-  plan, every problem at once), `ConfigError`;
+  `Store`, `ImagePullPolicy`, `LogLevel` (and `ExportFormat`, which
+  `polyaxon_values` takes);
+- the pure core: `parse_stack` and `plan_stack` (a stack config's values to a
+  plan, every problem at once: `plan_stack(parse_stack(values), base_dir, project)`),
+  `parse_stack_config` (the parsed config alone), `polyaxon_values` (a parsed
+  config to the Helm values of a real Polyaxon, 0.6 or v2, and its warnings),
+  `ConfigError`;
 - `components.testing`: Pulumi mocks that answer the clouds' providers as
   `render` does, for testing a program of your own.
 
@@ -59,8 +63,11 @@ _EXPORTS = {
     "Store": "components.core.enums",
     "ImagePullPolicy": "components.core.enums",
     "LogLevel": "components.core.enums",
+    "ExportFormat": "components.core.enums",
+    "parse_stack": "components.core.config.stack",
     "parse_stack_config": "components.core.config.stack",
     "plan_stack": "components.core.plan",
+    "polyaxon_values": "components.core.export",
     "ConfigError": "components.core.errors",
 }
 __all__ = sorted(_EXPORTS)

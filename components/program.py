@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pulumi
 
@@ -83,9 +83,10 @@ class StackConfigValues:
         which it is planned without."""
         return bool(self.secret - {"runs"})
 
-    def layout(self, value: Any) -> Any:
-        """A value of the layout, as a secret Output when the layout is."""
-        return pulumi.Output.secret(value) if self.layout_secret and value is not None else value
+    def layout(self, value: Any, providers: Iterable[str] = ()) -> Any:
+        """A value of the layout (and of the provider settings named), as a secret Output when any of them is."""
+        secret = self.layout_secret or not self.secret_providers.isdisjoint(providers)
+        return pulumi.Output.secret(value) if secret and value is not None else value
 
     def provider(self, key: str) -> Any:
         """A provider setting (`gcp:project`), as a secret Output when it is one."""
@@ -175,7 +176,9 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                     for team in namespace.teams
                     if (annotations := service_account_annotations(clouds, team.name)) is not None
                 },
-                "credentials": credentials_secrets(clouds, {team.name: team for team in namespace.teams}),
+                "credentials": credentials_secrets(
+                    clouds, {team.name: team for team in namespace.teams}, plan.exports.secrets
+                ),
             },
         )
         for namespace in plan.namespaces
@@ -218,6 +221,9 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
             for team in plan.teams
         },
     )
+    if plan.config.exports:
+        # Format -> team -> Helm values: planned from the layout and the provider settings it names.
+        pulumi.export("polyaxonValues", config.layout(plan.exports.values, plan.exports.providers))
     return StackComponents(
         namespaces=namespaces,
         nfs=nfs,

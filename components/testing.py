@@ -14,10 +14,35 @@ runs your program function under it and returns what it returned, and
     runs = mock.run(build_my_program)
     assert testing.value(runs.jobs)["train"]["spec"]["backoffLimit"] == 0
 
-`Mocks` alone is what to hand Pulumi's `pulumi.runtime.set_mocks` in a test suite of your own.
+`Mocks` alone is what to hand Pulumi's `pulumi.runtime.set_mocks` in a test suite of your own. A program
+that reads another stack through `pulumi.StackReference` gets that stack's outputs from the mocks:
+`Mocks(stacks={"acme/polyaxon-storage/gcp": StackOutputs({...}, secret=...)})`, handed to `start` in a
+`RecordingMonitor`; `Engine.exported()` is what a program run under the engine exported, as such a
+reference reads it.
 """
 
-from .offline.engine import Engine, Mocks, Registration, is_secret, start, value, values
+from .offline.engine import (
+    Engine,
+    Mocks,
+    RecordingMonitor,
+    Registration,
+    StackOutputs,
+    is_secret,
+    start,
+    value,
+    values,
+)
 from .offline.fakes import FAKE_CREDENTIAL
 
-__all__ = ["FAKE_CREDENTIAL", "Engine", "Mocks", "Registration", "is_secret", "start", "value", "values"]
+__all__ = [
+    "FAKE_CREDENTIAL",
+    "Engine",
+    "Mocks",
+    "RecordingMonitor",
+    "Registration",
+    "StackOutputs",
+    "is_secret",
+    "start",
+    "value",
+    "values",
+]

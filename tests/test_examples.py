@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import PROJECT_DIR, cli
 
 EXAMPLE = PROJECT_DIR / "examples" / "own-program"

@@ -12,13 +12,13 @@ import re
 import string
 from typing import Any
 
+from conftest import PROJECT_DIR
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from components import program
 from components.core.containers import SHM_VOLUME
 from components.offline import engine
-from conftest import PROJECT_DIR
 
 EXAMPLES = settings(
     max_examples=25,

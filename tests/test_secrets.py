@@ -6,10 +6,10 @@ import json
 
 import pytest
 import yaml
+from conftest import PROJECT_DIR, cli
 
 from components import program
 from components.offline import engine
-from conftest import PROJECT_DIR, cli
 
 NFS = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "1Ti", "readOnly": True}
 CONFIG = {

@@ -105,6 +105,9 @@ class Model(BaseModel):
         use_enum_values=True,
         # Defaults go through their validators too, so an enumeration's default is its value.
         validate_default=True,
+        # A model's validator is built when it is first used: a stack that uses no cloud or Polyaxon file
+        # never builds theirs.
+        defer_build=True,
     )
 
     @classmethod

@@ -13,12 +13,12 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .config.catalog import SIDES, HostPathEntry, NfsEntry, Persistence
 from .config.components import TeamNamespaceArgs
-from .pending import is_pending
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .limits import annotations_size_problem
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
+from .pending import is_pending
 from .resources import ResourceLayer, is_extended, layer_problems
 from .settings import Layer, default_resources
 from .volumes import volume_name

@@ -89,8 +89,14 @@ def _refs(
             elif ref in resolved:
                 refs.append(OutputsRef(key, ref, resolved[ref].outputs))
     pins = [(f"runs.{ref.run}.outputs.node_selector", ref.mount.node_selector) for ref in refs]
+    own = [(f"runs.{name}.data[{index}].node_selector", mount.node_selector) for index, mount in enumerate(run.data)]
     _, conflicts = union_selector(
-        [(f"runs.{name}.node_selector", run.node_selector), *((f"runs.{name}'s mounts", m.node_selector) for m in run.mounts), *pins]
+        [
+            (f"runs.{name}.node_selector", run.node_selector),
+            *own,
+            (f"runs.{name}.outputs.node_selector", run.outputs.node_selector),
+            *pins,
+        ]
     )
     problems.extend(
         Problem(where, f"reads outputs this run's pod cannot mount: {conflict.describe()}")

@@ -1,7 +1,7 @@
-"""`polyaxon-storage render|job` (also `python -m components`): the offline renderer's command line.
+"""`polyaxon-storage render|job|export` (also `python -m components`): the offline renderer's command line.
 
-Each command imports only what it needs: `job` never loads Pulumi, and
-`render` loads it only once its arguments are known to be good.
+Each command imports only what it needs: `job` and `export` never load Pulumi,
+and `render` loads it only once its arguments are known to be good.
 """
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..conventions import REDACTED
+from ..core.declare import enum_values
+from ..core.enums import ExportFormat
 from ..core.errors import ConfigError
 from .project import PROJECT_ENV, Project, find_project_dir
+
+if TYPE_CHECKING:
+    from ..core.config.stack import StackConfig
+    from .stand_ins import StoodIn
 
 EXIT_BAD_INPUT = 2
 
@@ -70,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a param of the file (repeatable); VALUE is read as a YAML scalar: 0.01, true, text",
     )
+    export_cmd = commands.add_parser(
+        "export", help="print the Helm values of a real Polyaxon (0.6 or v2) for one namespace of a stack's catalog"
+    )
+    export_cmd.add_argument("target", help="stack name or path to a stack config file")
+    export_cmd.add_argument("--format", required=True, choices=enum_values(ExportFormat), help="the Polyaxon deployment")
+    export_cmd.add_argument("--team", help="the team whose entries to export (required when the stack defines teams)")
+    export_cmd.add_argument("--json", action="store_true", help="print JSON instead of YAML")
     return parser
 
 
@@ -113,12 +126,9 @@ def _job(
     project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str], params: Sequence[str]
 ) -> str:
     from ..core.config.fields import identifier
-    from ..core.config.stack import namespace_values, parse_stack_config
     from ..core.errors import Problem
     from ..core.plan import plan_polyaxonfile_run
-    from ..core.stores import PROVIDER_KEYS
     from ..core.yaml_io import load_scalar, to_yaml
-    from .stand_ins import stand_in
 
     path = Path(polyaxonfile).resolve()
     overrides = {}
@@ -142,18 +152,46 @@ def _job(
             problems.append(Problem("--name", str(error)))
     if problems:
         raise ConfigError(problems)
-    stack = project.stack_config(project.stack_file(target))
-    _note_secrets(stack.secrets)
-    stood_in = stand_in(project, stack)
-    providers = {key: str(value) for key, value in stood_in.values.items() if key in PROVIDER_KEYS}
+    config, providers, stood_in = _stack(project, target)
     try:
-        config = parse_stack_config(namespace_values(stood_in.values, project.name))
         plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
     except ConfigError as error:
         raise _Reported(stood_in.hide(error.report())) from None
     for warning in plan.warnings:
         print(stood_in.hide(f"warning: {warning}"), file=sys.stderr)
     return stood_in.hide(to_yaml([plan.job()]))
+
+
+def _export(project: Project, target: str, format: str, team: Optional[str], as_json: bool) -> str:
+    from ..core.export import polyaxon_values
+    from ..core.yaml_io import to_yaml
+
+    config, providers, stood_in = _stack(project, target)
+    try:
+        values, warnings = polyaxon_values(config, format, team, providers, team_option="--team")
+    except ConfigError as error:
+        raise _Reported(stood_in.hide(error.report())) from None
+    for warning in warnings:
+        print(stood_in.hide(f"warning: {warning}"), file=sys.stderr)
+    return stood_in.hide(json.dumps(values, indent=2) + "\n" if as_json else to_yaml([values]))
+
+
+def _stack(project: Project, target: str) -> tuple[StackConfig, dict[str, str], StoodIn]:
+    """A sound stack config, read as the program reads it (its secrets standing as values of their fields),
+    its provider settings, and what stands in for its secrets (to hide in what is printed); a message
+    otherwise."""
+    from ..core.config.stack import namespace_values, parse_stack_config
+    from ..core.stores import PROVIDER_KEYS
+    from .stand_ins import stand_in
+
+    stack = project.stack_config(project.stack_file(target))
+    _note_secrets(stack.secrets)
+    stood_in = stand_in(project, stack)
+    try:
+        config = parse_stack_config(namespace_values(stood_in.values, project.name))
+    except ConfigError as error:
+        raise _Reported(stood_in.hide(error.report())) from None
+    return config, {key: str(value) for key, value in stood_in.values.items() if key in PROVIDER_KEYS}, stood_in
 
 
 def _note_secrets(secrets: tuple[str, ...]) -> None:
@@ -183,6 +221,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         project = Project(program or arguments.project or find_project_dir())
         if arguments.command == "render":
             output = _render(project, arguments.target, program is not None, arguments.resources, arguments.json)
+        elif arguments.command == "export":
+            output = _export(project, arguments.target, arguments.format, arguments.team, arguments.json)
         else:
             output = _job(
                 project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name, arguments.param

@@ -3,18 +3,22 @@ the Polyaxon-file mapping all derive from the run's models, and agree."""
 
 from __future__ import annotations
 
-
+from conftest import job_of
 from pydantic.alias_generators import to_camel
 
+from components import RunTemplate
 from components.args import typed_args
 from components.core.config.polyaxonfile import FILE_SETTINGS, _Environment
-from components.core.config.run import RunArgs, RunDefaults, RunSettings, RunTemplateArgs
+from components.core.config.run import (
+    RunArgs,
+    RunDefaults,
+    RunSettings,
+    RunTemplateArgs,
+)
 from components.core.config.stack import Run, StackConfig, Team
 from components.core.declare import Spelling, settings_of
 from components.core.settings import RUN_SETTINGS
 from components.offline import engine
-from components import RunTemplate
-from conftest import job_of
 
 # Where the stack's spelling is not the camelCase of the field: Kubernetes' own name of it.
 RENAMED = {"service_account": "serviceAccountName"}

@@ -8,10 +8,10 @@ from typing import Any, Callable
 
 import pulumi
 import pytest
+from conftest import problems
 
 from components import ComponentArgsError, NfsStorage, RunTemplate, TeamNamespace
 from components.offline import engine
-from conftest import problems
 
 OUTPUTS = {"name": "o", "mount_path": "/outputs", "claim_name": "o"}
 CATALOG = {"data": {"d": {"mountPath": "/data", "existingClaim": "d"}}, "outputs": {"o": {"mountPath": "/outputs", "existingClaim": "o"}}}
@@ -191,6 +191,12 @@ PRIVILEGED = {"pod_security": "privileged", "allow_privileged": True}
             {},
             ["runs.train.data[0].mount_path: 'data' is not absolute; write it as /data"],
             id="relative-mount-path",
+        ),
+        pytest.param(
+            {"node_selector": {"pool": "gpu"}, "data": [{"name": "d", "mount_path": "/d", "host_path": "/srv/d", "read_only": True, "node_selector": {"pool": "ssd"}}]},
+            PRIVILEGED,
+            ["runs.train.node_selector.pool: pins pool=gpu, but runs.train.data[0].node_selector pins pool=ssd: no node can run the pod"],
+            id="pinned-two-ways",
         ),
         pytest.param(
             {"outputs": "left out"},

@@ -17,7 +17,9 @@ from ..buckets import InvalidBucketUrl, created_url_problem, parse_bucket_url
 from ..declare import Input, Model, Spelling
 from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
-from ..mounts import mounts_problems
+from ..mounts import host_path_problem, mounts_problems
+from ..names import a
+from .chart import CHART_VOLUMES, ChartLogs, ChartStore, ChartVolume, ChartVolumeOnly
 from .fields import (
     AbsolutePath,
     Capacity,
@@ -224,6 +226,10 @@ class Persistence(Model):
         "first",
         description="How a run that names no outputs gets one: first writable by name, or a stable hash.",
     )
+    # Polyaxon 0.6's platform volumes (chart.py): exported to 0.6, mounted in no run.
+    logs: Optional[ChartLogs] = Field(None, description="Polyaxon 0.6's logs volume or store (export only).")
+    repos: Optional[ChartVolumeOnly] = Field(None, description="Polyaxon 0.6's repos volume (export only).")
+    upload: Optional[ChartVolumeOnly] = Field(None, description="Polyaxon 0.6's upload volume (export only).")
 
     def side(self, side: Side) -> dict[str, Entry]:
         """The entries of one side, the embedded default when it is empty."""
@@ -233,6 +239,12 @@ class Persistence(Model):
         for side in SIDES:
             for name, entry in sorted(self.side(side).items()):
                 yield side, name, entry
+
+    def chart_volumes(self) -> Iterator[tuple[str, Union[ChartVolume, ChartStore]]]:
+        """The 0.6 platform volumes given (logs, repos, upload), in the chart's order."""
+        for key in CHART_VOLUMES:
+            if getattr(self, key) is not None:
+                yield key, getattr(self, key)
 
 
 def entry_path(side: Side, name: str, key: str = "") -> str:
@@ -249,12 +261,30 @@ def catalog_problems(
     for not being mappings: their entries are not known (nor is the embedded default standing for them).
     """
     entries = [(side, name, entry) for side, name, entry in persistence.entries() if side not in refused_sides]
+    volumes: list[tuple[Any, str]] = [
+        (entry, entry_path(side, name)) for side, name, entry in entries if isinstance(entry, VolumeEntry)
+    ]
+    # Polyaxon 0.6's platform writes its logs, repos and uploads: each is held to the rules of a writable entry.
+    chart = [(volume, f"persistence.{key}") for key, volume in persistence.chart_volumes() if isinstance(volume, ChartVolume)]
     problems: list[Problem] = mounts_problems(
-        [(entry, entry_path(side, name)) for side, name, entry in entries if isinstance(entry, VolumeEntry)],
+        volumes + chart,
         Spelling.CONFIG,
         writable_host_paths,
         "allowedWritableHostPaths",
-        "a run mounts data and outputs together",
+        "a run mounts data and outputs together" + (", and Polyaxon 0.6's logs, repos and upload share their rules" if chart else ""),
+    )
+    for volume, where in chart:
+        # Neither claim nor hostPath: the chart mounts the node's directory at the mountPath itself.
+        found = volume.node_path_is_mount_path and host_path_problem(
+            volume.mount_path, volume.read_only, writable_host_paths, Spelling.CONFIG, "allowedWritableHostPaths"
+        )
+        if found:
+            problems.append(Problem(f"{where}.mountPath", found))
+    problems.extend(
+        problem
+        for key, volume in persistence.chart_volumes()
+        if isinstance(volume, ChartStore)
+        for problem in _secret_pair_problems(f"persistence.{key}", volume)
     )
     defaults = []
     for side, name, entry in entries:
@@ -287,13 +317,18 @@ def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Prob
     found = created_url_problem(entry.store, entry.bucket) if entry.create else None
     if found is not None:
         yield Problem(entry_path(side, name, "bucket"), found)
+    yield from _secret_pair_problems(entry_path(side, name), entry)
+    yield from _bucket_option_problems(side, name, entry)
+
+
+def _secret_pair_problems(where: str, entry: Union[BucketEntry, ChartStore]) -> Iterator[Problem]:
+    """A bucket's secret and secretKey go together (its URL's grammar, and its secretKey's, are its fields')."""
     if (entry.secret is None) != (entry.secret_key is None):
         missing = "secretKey" if entry.secret_key is None else "secret"
         yield Problem(
-            entry_path(side, name, missing),
+            f"{where}.{missing}",
             "secret and secretKey go together: name the secret and the key holding the credentials",
         )
-    yield from _bucket_option_problems(side, name, entry)
 
 
 # Which stores take each option; the creation options apply only to a bucket the stack creates.
@@ -317,7 +352,7 @@ def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterat
                 if option == "kmsKey"
                 else f"it is an option of {' and '.join(stores)} buckets"
             )
-            yield Problem(entry_path(side, name, option), f"does not apply to a {entry.store} bucket: {why}")
+            yield Problem(entry_path(side, name, option), f"does not apply to {a(entry.store + ' bucket')}: {why}")
     for option in CREATION_OPTIONS:
         if option in given and not entry.create and entry.store in STORE_OPTIONS.get(option, (entry.store,)):
             yield Problem(

@@ -23,7 +23,8 @@ class CredentialsSecretArgs(Model):
 
     team: Identifier = Field(description="The team whose runs read it (one of the namespace's teams).")
     data: Annotated[Input[dict[SecretKey, Input[CliText]]], SECRET] = Field(
-        description="Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."
+        description="Key -> the credentials as text (a bucket's, as polystores reads them, or as Polyaxon v2 reads "
+        "them); stored as a secret."
     )
     access: Choice[Access] = Field(
         description="read-only or read-write: what the credentials' identity is granted (annotation "

@@ -1,6 +1,6 @@
 """A run, declared once: its defaults, its settings, what it mounts, and the template its Jobs come from.
 
-These models are the run's one declaration (run-spec.md, mount-rules.md §6).
+These models are the run's one declaration (docs/run-spec.md, docs/mount-rules.md §6).
 The stack config's `runs`, `runDefaults` and `teams.<t>.runDefaults` are them in
 camelCase; `RunTemplate`'s args are them in snake_case (its schema derives from
 them); a Polyaxon file's `environment` keys are each setting's `file` keys;
@@ -28,6 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ..declare import Combine, Input, Model, setting, spelling_of
 from ..enums import Choice, ImagePullPolicy, LogLevel, PodSecurityLevel, RunKind, Store
 from ..limits import quota_value_problem
+from ..names import a
 from ..pending import is_pending
 from .fields import (
     AbsolutePath,
@@ -231,7 +232,7 @@ class MountArgs(Model):
                 problems.append(f"{key('workload_identity')} reaches the bucket without a Secret: drop {key('secret')}")
         else:
             if self.mount_path is None:
-                problems.append(f"a {key(kind)} mount needs a {key('mount_path')}")
+                problems.append(f"{a(key(kind) + ' mount')} needs {a(key('mount_path'))}")
             problems += [
                 f"{key(field)} belongs to a bucket mount"
                 for field in ("store", "secret", "secret_key")

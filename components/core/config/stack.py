@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional, TypeVar, Union
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from ..declare import Model, Spelling, spelling_of
+from ..enums import Choice, ExportFormat
 from ..errors import ConfigError, Problem, child, problems_from_validation
 from ..mounts import system_location_problem
 from .catalog import SIDES, Persistence
@@ -146,6 +147,11 @@ class StackConfig(TeamBounds, JobSettings, PodAllowances, WritableHostPaths):
     credentials_rotation: Optional[Rfc3339Time] = Field(
         None, description="When managed credentials were last rotated: changing it replaces every key and SAS."
     )
+    exports: list[Choice[ExportFormat]] = Field(
+        default_factory=list,
+        description="Polyaxon deployments whose Helm values the stack outputs (polyaxonValues): polyaxon-0.6, "
+        "polyaxon-v2; polyaxon-v2 also writes each team's credentials in v2's layout.",
+    )
 
 
 def stack_resources(config: StackConfig) -> tuple[Optional[Resources], str]:
@@ -173,22 +179,40 @@ class RefusedEntries:
 
 
 @dataclass(frozen=True)
+class Refusals:
+    """What of a stack config was refused for mistakes of its own: the stages after parsing check what is sound
+    of it, and make up no problem for what is not."""
+
+    keys: frozenset[str] = frozenset()
+    """Top-level keys whose whole value was refused (`persistence` only when it is no mapping: then both its
+    sides are refused entries)."""
+    entries: RefusedEntries = field(default_factory=RefusedEntries)
+    """Catalog entries (or sides) refused on their own."""
+    teams: Mapping[str, Optional[TeamGrants]] = field(default_factory=dict)
+    """Teams refused on their own, each with its grants when those are sound (still held to the catalog)."""
+    runs: Mapping[str, Optional[RunStorage]] = field(default_factory=dict)
+    """Runs refused on their own, each with its team and storage request when those are sound and the run has
+    no Polyaxon file (still held to its team's grants)."""
+
+    @property
+    def layout_whole(self) -> bool:
+        """Nothing the layout is planned from (every key but the runs) was refused."""
+        return not (self.keys or self.entries.entries or self.entries.sides or self.teams)
+
+
+@dataclass(frozen=True)
 class ParsedStack:
     """A stack config as far as it is sound, and what is wrong with the rest."""
 
     config: StackConfig
     """The sound parts; a refused key, entry, team or run is left out (a key at its default)."""
     problems: tuple[Problem, ...] = ()
-    refused: frozenset[str] = field(default_factory=frozenset)
-    """Top-level keys whose whole value was refused (`persistence` only when it is no mapping: then both its
-    sides are refused entries)."""
-    refused_entries: RefusedEntries = field(default_factory=RefusedEntries)
-    """Catalog entries (or sides) refused on their own."""
-    refused_teams: Mapping[str, Optional[TeamGrants]] = field(default_factory=dict)
-    """Teams refused on their own, each with its grants when those are sound (still held to the catalog)."""
-    refused_runs: Mapping[str, Optional[RunStorage]] = field(default_factory=dict)
-    """Runs refused on their own, each with its team and storage request when those are sound and the run has
-    no Polyaxon file (still held to its team's grants)."""
+    refusals: Refusals = field(default_factory=Refusals)
+
+    @property
+    def refused(self) -> frozenset[str]:
+        """Top-level keys whose whole value was refused."""
+        return self.refusals.keys
 
 
 STACK_KEYS = {StackConfig.spelled(name, Spelling.CONFIG): name for name in StackConfig.model_fields}
@@ -240,21 +264,16 @@ def parse_stack(values: Mapping[str, Any]) -> ParsedStack:
         value = STAND_INS[key](values[key])
         if value is not None:
             stand_ins[STACK_KEYS[key]] = value
-    return ParsedStack(
-        config.model_copy(update=stand_ins),
-        tuple(problems),
+    refusals = Refusals(
         refused,
         RefusedEntries(
             frozenset((unit[1], unit[2]) for unit in units if unit[0] == "persistence" and len(unit) == 3),
-            frozenset(
-                side
-                for side in SIDES
-                if "persistence" in refused or ("persistence", side) in units
-            ),
+            frozenset(side for side in SIDES if "persistence" in refused or ("persistence", side) in units),
         ),
         {unit[1]: _part(TeamGrants, values["teams"][unit[1]]) for unit in units if unit[0] == "teams" and len(unit) == 2},
         {unit[1]: _storage(values["runs"][unit[1]]) for unit in units if unit[0] == "runs" and len(unit) == 2},
     )
+    return ParsedStack(config.model_copy(update=stand_ins), tuple(problems), refusals)
 
 
 STAND_INS = {
