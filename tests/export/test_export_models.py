@@ -138,4 +138,4 @@ def test_polyaxon_2_is_pinned_whole_and_built_by_make_test():
     makefile = (PROJECT_DIR / "Makefile").read_text()
     (test_rule,) = [line for line in makefile.splitlines() if line.startswith("test:")]
     assert "$(POLYAXON2_VENV)/.installed" in test_rule
-    assert "venv-polyaxon2/" in (PROJECT_DIR / ".gitignore").read_text().splitlines()
+    assert "venv-polyaxon2" in (PROJECT_DIR / ".gitignore").read_text().splitlines()
