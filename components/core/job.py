@@ -36,7 +36,8 @@ def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[
     # Ours last: they always win over the run's own.
     labels = {**run.labels, **ours}
     annotations = {**run.annotations, RUN_KEY: name, TEAM_KEY: template.team}
-    pod_annotations = dict(annotations)
+    # The pod also carries what its volumes need of it (the gcsfuse sidecar's annotation), over the run's own.
+    pod_annotations = {**run.annotations, **storage.pod_annotations, RUN_KEY: name, TEAM_KEY: template.team}
     if template.settings.tpu_resource in run.resources.limits:
         pod_annotations[TPU_VERSION_ANNOTATION] = template.settings.tpu_tf_version
     security = container_security_context(k8s(run.security_context) if run.security_context else {})

@@ -20,7 +20,8 @@ from .config.stack import ParsedStack, Run, StackConfig, stack_resources
 from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
-from .model import NamespacePlan, RunPlan, StackPlan, TeamAccess
+from .filesystems import mounted_warnings, node_secret_problems, plan_mounted_storage
+from .model import MountedStoragePlan, NamespacePlan, RunPlan, StackPlan, TeamAccess
 from .namespaces import plan_namespaces
 from .pending import PENDING
 from .refs import REF_KINDS, ref_problem
@@ -54,16 +55,19 @@ class Stage:
     """Where relative `polyaxonfile` paths start: the project directory, which they may not leave."""
     project: str
     """The Pulumi project: the Polyaxon project runs report to."""
+    mounted_claims: Mapping[str, Mapping[tuple[str, str], str]]
+    """Namespace -> the claims of its managed filesystems and CSI-mounted buckets, by (side, entry)."""
 
     def claims(self, namespace: str) -> NfsClaims:
         found = self.namespaces.get(namespace)
-        return found.claim_names() if found else {}
+        return {**(found.claim_names() if found else {}), **self.mounted_claims.get(namespace, {})}
 
 
 def _stage(
     config: StackConfig, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
-) -> tuple[Stage, tuple[NamespacePlan, ...], Any]:
-    """The stage of a stack's runs, its namespaces and its clouds; the problems of them all are appended."""
+) -> tuple[Stage, tuple[NamespacePlan, ...], Any, MountedStoragePlan]:
+    """The stage of a stack's runs, its namespaces, its clouds and its mounted storage; the problems of them all
+    are appended."""
     problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
     teams = team_access(config, problems)
     defaults = {team.name: default_layers(config, team) for team in teams.values()}
@@ -72,7 +76,9 @@ def _stage(
     problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
     namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
     clouds = plan_clouds(config, list(teams.values()), providers, problems)
+    mounted = plan_mounted_storage(config, list(teams.values()), namespaces, clouds, providers, problems)
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    problems.extend(node_secret_problems(teams.values(), mounted))
     stage = Stage(
         config,
         teams,
@@ -81,8 +87,9 @@ def _stage(
         run_cloud_access(clouds),
         base_dir,
         project,
+        mounted.claims(),
     )
-    return stage, namespaces, clouds
+    return stage, namespaces, clouds, mounted
 
 
 def default_layers(config: StackConfig, team: Optional[TeamAccess]) -> list[Layer]:
@@ -104,7 +111,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    stage, namespaces, clouds = _stage(config, base_dir, project, providers, problems)
+    stage, namespaces, clouds, mounted = _stage(config, base_dir, project, providers, problems)
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     planned = {}
@@ -120,6 +127,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     warnings = (
         *stack_warnings(config, namespaces, runs),
         *cloud_warnings(config, clouds),
+        *mounted_warnings(config, mounted),
         *(warning for run in runs for warning in run.warnings),
     )
     return StackPlan(
@@ -129,6 +137,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
         runs=tuple(runs),
         warnings=warnings,
         clouds=clouds,
+        mounted=mounted,
     )
 
 
@@ -148,7 +157,7 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    stage, _, _ = _stage(config, base_dir, project, providers, problems)
+    stage, *_ = _stage(config, base_dir, project, providers, problems)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile

@@ -1,7 +1,8 @@
 """The storage catalog (`persistence`), in Polyaxon's Helm vocabulary.
 
 Each entry is exactly one kind, told apart by the key it carries: `hostPath`,
-`existingClaim`, `nfs`, or a bucket (`store` + `bucket`). Parsing is strict:
+`existingClaim`, `nfs`, a bucket (`store` + `bucket`), or a filesystem the
+stack creates (`filesystem`: `filesystems.py`). Parsing is strict:
 unknown keys and keys of another kind are errors, never silently ignored.
 """
 
@@ -19,6 +20,12 @@ from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
 from ..mounts import mounts_problems
 from ..stores import BUCKET_SCHEMES
+from .filesystems import (
+    BucketMountOptions,
+    FilesystemOptions,
+    bucket_mount_problems,
+    filesystem_problems,
+)
 from .fields import (
     AbsolutePath,
     Capacity,
@@ -89,7 +96,11 @@ class NfsEntry(VolumeEntry, NfsVolume):
     nfs: NfsExport
 
 
-class BucketEntry(EntryBase):
+class FilesystemEntry(VolumeEntry, FilesystemOptions):
+    kind: Literal["filesystem"] = Field("filesystem", exclude=True)
+
+
+class BucketEntry(EntryBase, BucketMountOptions):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
     store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
@@ -171,9 +182,12 @@ def bucket_address(store: str, url: str) -> Optional[BucketAddress]:
     return BucketAddress(store, name) if valid.fullmatch(name) else None
 
 
-Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry]
-KIND_KEYS = {"hostPath": "hostPath", "existingClaim": "existingClaim", "nfs": "nfs", "store": "bucket", "bucket": "bucket"}
-KIND_HELP = "hostPath, existingClaim, nfs, or a bucket (store + bucket)"
+Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry, FilesystemEntry]
+KIND_KEYS = {
+    "hostPath": "hostPath", "existingClaim": "existingClaim", "nfs": "nfs", "store": "bucket", "bucket": "bucket",
+    "filesystem": "filesystem",
+}  # fmt: skip
+KIND_HELP = "hostPath, existingClaim, nfs, a bucket (store + bucket), or a filesystem the stack creates"
 
 
 def _entry_kind(value: Any) -> Optional[str]:
@@ -204,6 +218,7 @@ CatalogEntry = Annotated[
             Annotated[ExistingClaimEntry, Tag(TAG_MARKER + "existingClaim")],
             Annotated[NfsEntry, Tag(TAG_MARKER + "nfs")],
             Annotated[BucketEntry, Tag(TAG_MARKER + "bucket")],
+            Annotated[FilesystemEntry, Tag(TAG_MARKER + "filesystem")],
         ],
         Discriminator(_entry_kind),
     ],
@@ -240,6 +255,11 @@ class Persistence(Model):
                 yield side, name, entry
 
 
+def is_mounted(entry: Entry) -> bool:
+    """Whether runs mount the entry as a volume (every kind but a bucket reached through its URL)."""
+    return isinstance(entry, VolumeEntry) or (isinstance(entry, BucketEntry) and entry.csi)
+
+
 def entry_path(side: Side, name: str, key: str = "") -> str:
     """Config path of an entry, or of one of its keys."""
     return f"persistence.{side}.{name}" + (f".{key}" if key else "")
@@ -251,7 +271,8 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
     `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp.
     """
     problems: list[Problem] = mounts_problems(
-        [(entry, entry_path(side, name)) for side, name, entry in persistence.entries() if isinstance(entry, VolumeEntry)],
+        # Buckets mounted through their CSI driver have a mountPath too.
+        [(entry, entry_path(side, name)) for side, name, entry in persistence.entries() if is_mounted(entry)],
         Spelling.CONFIG,
         writable_host_paths,
         "allowedWritableHostPaths",
@@ -275,6 +296,9 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
                 defaults.append(entry_path(side, name))
         if isinstance(entry, BucketEntry):
             problems.extend(_bucket_problems(side, name, entry))
+            problems.extend(bucket_mount_problems(entry, entry_path(side, name)))
+        elif isinstance(entry, FilesystemEntry):
+            problems.extend(filesystem_problems(entry, entry_path(side, name), side))
     if len(defaults) > 1:
         problems.append(
             Problem("persistence.outputs", f"more than one entry is marked default: {', '.join(defaults)}; keep one")
