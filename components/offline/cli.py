@@ -80,7 +80,7 @@ def _render(project: Project, target: str, resources: bool, as_json: bool) -> st
         clouds = len(rendering.cloud_resources())
         if clouds:
             print(
-                f"note: {clouds} cloud resources (buckets, identities, grants) are registered too: see them with "
+                f"note: {clouds} cloud resources (buckets, filesystems, identities, grants) are registered too: see them with "
                 "--resources, and their inputs with --resources --json",
                 file=sys.stderr,
             )

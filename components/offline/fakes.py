@@ -69,6 +69,18 @@ def _azure_identity(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _filestore_instance(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Its network's IP address: 10.<digest>, as Filestore reserves one in the VPC."""
+    octets = bytes.fromhex(digest(name, 4))
+    address = f"10.{octets[0]}.{octets[1]}.2"
+    return {"networks": [{**network, "ipAddresses": [address]} for network in inputs.get("networks") or []]}
+
+
+def _efs_file_system(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {"dnsName": f"{resource_id(EFS_FILE_SYSTEM, name)}.efs.{inputs.get('region')}.amazonaws.com"}
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 RESOURCE_OUTPUTS: dict[str, Fake] = {
     "gcp:serviceaccount/account:Account": _gcp_account,
     "gcp:serviceaccount/key:Key": _gcp_key,
@@ -79,10 +91,18 @@ RESOURCE_OUTPUTS: dict[str, Fake] = {
     "azure-native:storage:StorageAccount": _named("accountName"),
     "azure-native:storage:BlobContainer": _named("containerName"),
     "azure-native:managedidentity:UserAssignedIdentity": _azure_identity,
+    "gcp:filestore/instance:Instance": _filestore_instance,
+    EFS_FILE_SYSTEM: _efs_file_system,
+    "azure-native:storage:FileShare": _named("shareName"),
+    "azure-native:network:PrivateEndpoint": _named("privateEndpointName"),
 }
 # Resources whose id is a value the program uses (an access key's id is AWS_ACCESS_KEY_ID).
 RESOURCE_IDS: dict[str, Callable[[str], str]] = {
     "aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper(),
+    # The EFS CSI driver checks the ids in a volume handle for these shapes.
+    EFS_FILE_SYSTEM: lambda name: "fs-" + digest(name, 17),
+    "aws:efs/accessPoint:AccessPoint": lambda name: "fsap-" + digest(name, 17),
+    "aws:ec2/securityGroup:SecurityGroup": lambda name: "sg-" + digest(name, 17),
 }
 
 
@@ -106,8 +126,14 @@ def _service_sas(args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _account_keys(args: Mapping[str, Any]) -> dict[str, Any]:
+    key = f"{FAKE_CREDENTIAL}-{digest(json.dumps(dict(args), sort_keys=True), 32)}"
+    return {"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]}
+
+
 INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+    "azure-native:storage:listStorageAccountKeys": _account_keys,
 }
 
 

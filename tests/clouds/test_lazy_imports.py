@@ -32,6 +32,9 @@ def sdks_imported(stack: str) -> list[str]:
         ("gcp", ["pulumi_gcp"]),
         ("aws", ["pulumi_aws"]),
         ("azure", ["pulumi_azure_native"]),
+        ("gcp-files", ["pulumi_gcp"]),
+        ("aws-files", ["pulumi_aws"]),
+        ("azure-files", ["pulumi_azure_native"]),
     ],
 )
 def test_a_stack_imports_only_the_sdks_of_the_clouds_it_uses(stack, expected):
