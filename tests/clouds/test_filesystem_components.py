@@ -378,3 +378,80 @@ def test_no_credential_is_printed_by_render_of_the_filesystem_stacks():
         types = {resource["type"] for resource in json.loads(result.stdout)}
         assert FILESYSTEM_TYPES[name] <= types
         assert f"polyaxon-storage:index:{COMPONENTS[name]}" in types
+
+
+def volumes_of(config: dict) -> tuple[dict[str, dict[str, Any]], engine.Engine]:
+    """The PersistentVolumes' specs a stack registers, by `<namespace of their claim>/<claim>`, and the engine."""
+    from cloud_support import run_program
+
+    mock, _ = run_program(config)
+    return {
+        f"{r.inputs['spec']['claimRef']['namespace']}/{r.inputs['spec']['claimRef']['name']}": r.inputs["spec"]
+        for r in mock.registrations
+        if r.type == PV
+    }, mock
+
+
+def one_filesystem(entry: dict, teams: tuple[str, ...] = ("vision", "nlp")) -> dict:
+    return {
+        "persistence": {"outputs": {"work": {"create": True, "mountPath": "/work", **entry}}},
+        "teams": {team: {"namespace": f"team-{team}", "outputs": "*"} for team in teams},
+        "runs": {"train": {"team": teams[0], "image": "trainer:1"}},
+    }
+
+
+def test_azure_nfs_attached_by_csi_mounts_each_namespaces_folder_keeping_its_mode():
+    entry = {"filesystem": "azurefiles", "name": "work", "account": "acmework", "resourceGroup": "rg-ml",
+             "subnetId": "/subnets/s", "size": "1Ti", "attach": "csi"}  # fmt: skip
+    volumes, _ = volumes_of(one_filesystem(entry))
+    sources = {key.split("/")[0]: spec["csi"] for key, spec in volumes.items()}
+    for namespace, source in sources.items():
+        assert source["driver"] == "file.csi.azure.com"
+        assert source["volumeHandle"] == f"rg-ml#acmework#work##{namespace}"
+        assert source["volumeAttributes"] == {
+            "storageAccount": "acmework", "shareName": "work", "resourceGroup": "rg-ml", "protocol": "nfs",
+            "folderName": namespace, "mountPermissions": "0",
+        }  # fmt: skip
+
+
+def test_an_smb_share_is_mounted_with_its_accounts_key_from_a_secret_in_each_namespace():
+    entry = {"filesystem": "azurefiles", "name": "work", "account": "acmework", "resourceGroup": "rg-ml",
+             "subnetId": "/subnets/s", "size": "1Ti", "protocol": "smb"}  # fmt: skip
+    volumes, mock = volumes_of(one_filesystem(entry))
+    for key, spec in volumes.items():
+        namespace = key.split("/")[0]
+        source = spec["csi"]
+        assert source["nodeStageSecretRef"] == {"name": "azure-files-acmework", "namespace": namespace}
+        assert source["volumeAttributes"]["folderName"] == namespace and source["volumeAttributes"]["protocol"] == "smb"
+        assert "uid=10001" in spec["mountOptions"] and "dir_mode=0750" in spec["mountOptions"]
+    secrets = [r for r in mock.registrations if r.type == "kubernetes:core/v1:Secret"]
+    assert {s.inputs["metadata"]["namespace"] for s in secrets} == {"team-vision", "team-nlp"}
+    assert all(s.inputs["data"] == {"azurestorageaccountname": REDACTED, "azurestorageaccountkey": REDACTED} for s in secrets)
+    (account,) = [r for r in mock.registrations if r.type == "azure-native:storage:StorageAccount"]
+    assert account.inputs["enableHttpsTrafficOnly"] is True and account.inputs["allowSharedKeyAccess"] is True
+    assert not [r for r in mock.registrations if r.type == JOB]  # the driver makes the folders
+
+
+def test_filestore_attached_by_csi_names_the_instance_and_mounts_the_whole_share():
+    entry = {"filesystem": "filestore", "name": "ml-work", "size": "1Ti", "location": "europe-west1-b",
+             "network": "ml-vpc", "attach": "csi"}  # fmt: skip
+    volumes, mock = volumes_of(one_filesystem(entry, ("vision",)))
+    ((key, spec),) = volumes.items()
+    (instance,) = [r for r in mock.registrations if r.type == "gcp:filestore/instance:Instance"]
+    source = spec["csi"]
+    assert (source["driver"], source["volumeHandle"]) == ("filestore.csi.storage.gke.io", "modeInstance/europe-west1-b/ml-work/ml_work")
+    assert source["volumeAttributes"]["volume"] == "ml_work" and re.fullmatch(r"10\.\d+\.\d+\.2", source["volumeAttributes"]["ip"])
+    (job,) = [r for r in mock.registrations if r.type == JOB]
+    assert job.inputs["spec"]["template"]["spec"]["containers"][0]["command"][-1] == ""  # the share's root is the namespace's
+
+
+def test_efs_attached_by_nfs_mounts_each_namespaces_directory_made_by_a_job():
+    entry = {"filesystem": "efs", "name": "ml-work", "vpcId": "vpc-1", "subnets": ["subnet-a"], "clients": ["10.0.0.0/16"],
+             "attach": "nfs"}  # fmt: skip
+    volumes, mock = volumes_of(one_filesystem(entry))
+    for key, spec in volumes.items():
+        namespace = key.split("/")[0]
+        assert spec["nfs"]["path"] == f"/{namespace}" and spec["nfs"]["server"].endswith(".efs.eu-west-1.amazonaws.com")
+        assert spec["mountOptions"][0] == "nfsvers=4.1" and "noresvport" in spec["mountOptions"]
+    (job,) = [r for r in mock.registrations if r.type == JOB]
+    assert job.inputs["spec"]["template"]["spec"]["volumes"][0]["nfs"]["path"] == "/"

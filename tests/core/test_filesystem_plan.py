@@ -398,3 +398,11 @@ def test_the_directory_script_makes_owned_directories_idempotently_and_never_rec
     assert (tmp_path / "team-c").is_dir()
     run("")  # the root itself
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750
+
+
+def test_the_polystores_warning_names_only_teams_reaching_a_container_by_its_url():
+    polystores = lambda config: [str(w) for w in planned(config).warnings if "polystores does not" in str(w)]  # noqa: E731
+    assert polystores(stack(data={"corpus": BLOB_CSI})) == []  # nlp mounts it: the driver reads it for its runs
+    url = {key: value for key, value in BLOB_CSI.items() if key not in ("mount", "mountPath")}
+    (warning,) = polystores(stack(data={"corpus": url}))
+    assert warning.startswith("cluster.workloadIdentity.aks: teams nlp reach Azure containers")
