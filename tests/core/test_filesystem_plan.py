@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from components.core.errors import ConfigError
 from components.core.filesystems import directories_script
 from components.core.security import restricted_violations
 from conftest import plan, problems
@@ -138,6 +139,37 @@ def env(job: dict) -> dict[str, Any]:
 )
 def test_a_misused_filesystem_option_is_a_problem_at_its_key(entry, key, words):
     problem(stack(outputs={"ckpt": entry}), f"persistence.outputs.ckpt.{key}", *words)
+
+
+# Each filesystem's own options, from managed-storage.md §1 (the oracle: written here, not read from the code).
+OWN_OPTIONS = {
+    "network": ("ml-vpc", {"filestore"}), "connectMode": ("DIRECT_PEERING", {"filestore"}),
+    "tier": ("ZONAL", {"filestore"}), "share": ("work", {"filestore"}),
+    "location": ("europe-west1-b", {"filestore", "azurefiles"}), "protocol": ("NFS_V3", {"filestore", "azurefiles"}),
+    "rootSquash": (False, {"filestore", "azurefiles"}), "clients": (["10.0.0.0/16"], {"filestore", "efs"}),
+    "kmsKey": ("k", {"filestore", "efs"}), "vpcId": ("vpc-1", {"efs"}), "subnets": (["subnet-a"], {"efs"}),
+    "performanceMode": ("maxIO", {"efs"}), "throughputMode": ("elastic", {"efs"}),
+    "lifecycle": ("AFTER_7_DAYS", {"efs"}), "backup": (False, {"efs"}), "resourceGroup": ("rg", {"azurefiles"}),
+    "account": ("acct", {"azurefiles"}), "subnetId": ("/s", {"azurefiles"}), "privateDnsZoneId": ("/z", {"azurefiles"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("option", sorted(OWN_OPTIONS))
+@pytest.mark.parametrize("kind", ["filestore", "efs", "azurefiles"])
+def test_an_option_of_another_filesystem_is_a_problem_naming_whose_it_is(kind, option):
+    value, owners = OWN_OPTIONS[option]
+    entry = {"filestore": FILESTORE, "efs": EFS, "azurefiles": AZURE_FILES}[kind]
+    try:
+        planned(stack(outputs={"ckpt": {**entry, option: value}}))
+        every = []
+    except ConfigError as error:
+        every = [str(problem) for problem in error.problems]
+    found = [p for p in every if p.startswith(f"persistence.outputs.ckpt.{option}: does not apply")]
+    if kind in owners:
+        assert found == []
+    else:
+        (problem,) = found
+        assert " and ".join(sorted(owners, key=["filestore", "efs", "azurefiles"].index)) in problem
 
 
 def test_every_problem_of_a_filesystem_catalog_is_reported_at_once_and_the_fixed_stack_plans():
