@@ -123,22 +123,25 @@ def register_volumes(
         entry = filesystem.item.entry
         assert isinstance(entry, FilesystemEntry)
         component = filesystems.component(filesystem)
-        after = []
+        made_by: Optional[pulumi.Output[str]] = None
         if filesystem.directories_job is not None:
             assert system is not None
-            after.append(
-                SharedDirectories(
-                    filesystem.directories_job,
-                    {
-                        "namespace": system.namespace,
-                        "job_name": filesystem.directories_job,
-                        "server": component.server,
-                        "path": component.path,
-                        "directories": list(filesystem.directories),
-                        "image": init_image,
-                    },
-                )
-            )
+            made_by = SharedDirectories(
+                filesystem.directories_job,
+                {
+                    "namespace": system.namespace,
+                    "job_name": filesystem.directories_job,
+                    "server": component.server,
+                    "path": component.path,
+                    "directories": list(filesystem.directories),
+                    "image": init_image,
+                },
+            ).job_name
+
+        def once_made(value: pulumi.Output[Any]) -> pulumi.Output[Any]:
+            """A volume's source, known once the Job has made its directory (so is the volume, and its claim)."""
+            return value if made_by is None else pulumi.Output.all(value, made_by).apply(lambda found: found[0])
+
         for volume in filesystem.volumes:
             common = {
                 "namespace": namespaces[volume.namespace].namespace,
@@ -148,14 +151,15 @@ def register_volumes(
                 "size": entry.size or DEFAULT_EFS_SIZE,
                 "mount_options": list(mount_options(entry)),
             }
-            # Mounted once its directory exists.
-            opts = pulumi.ResourceOptions(depends_on=after)
             key = volume.namespace
             if entry.attached == "nfs":
                 made: Any = NfsStorage(
                     volume.volume_name,
-                    {**common, "server": component.server, "path": component.nfs_paths.apply(lambda paths, key=key: paths[key])},
-                    opts,
+                    {
+                        **common,
+                        "server": component.server,
+                        "path": once_made(component.nfs_paths.apply(lambda paths, key=key: paths[key])),
+                    },
                 )
             else:
                 secret = filesystem.node_stage_secret
@@ -164,11 +168,10 @@ def register_volumes(
                     {
                         **common,
                         "driver": FILESYSTEMS[entry.filesystem].filesystem_csi_driver,
-                        "volume_handle": component.volume_handles.apply(lambda handles, key=key: handles[key]),
+                        "volume_handle": once_made(component.volume_handles.apply(lambda handles, key=key: handles[key])),
                         "volume_attributes": component.volume_attributes.apply(lambda found, key=key: found[key]),
                         **({"node_stage_secret": _secret(namespaces[key], secret)} if secret else {}),
                     },
-                    opts,
                 )
             volumes[volume.namespace, filesystem.item.side, filesystem.item.name] = made
     azure = _azure(clouds)

@@ -214,6 +214,9 @@ def test_the_directory_job_makes_the_namespaces_directories_as_root_in_a_baselin
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN", "FOWNER"]}
     (namespace,) = [r for r in rendering.registrations if r.type == "kubernetes:core/v1:Namespace" and r.name == "polyaxon-storage-system"]
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    # Each namespace's volume is made once the Job has made its directory (and so is its claim).
+    volumes = [r for r in rendering.registrations if r.type == PV and "nfs" in r.inputs["spec"]]
+    assert len(volumes) == 2 and all(job.urn in r.dependencies["spec"] for r in volumes)
 
 
 def test_a_bucket_mounted_by_csi_is_a_volume_per_namespace_granted_it(stack):
