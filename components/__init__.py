@@ -63,7 +63,7 @@ _EXPORTS = {
     "SharedDirectoriesArgs": "components.k8s.directories",
     "FilestoreShare": "components.clouds.filestore",
     "FilestoreShareArgs": "components.clouds.filestore",
-    "DirectoryArgs": "components.clouds.filestore",
+    "DirectoryArgs": "components.clouds.common",
     "EfsFileSystem": "components.clouds.efs",
     "EfsFileSystemArgs": "components.clouds.efs",
     "AzureFileShare": "components.clouds.azure_files",

@@ -9,8 +9,7 @@ import pulumi
 
 from ..args import typed_args
 from ..core.clouds import identity_name
-from ..core.config import cloud_args
-from ..core.config.filesystem_args import DirectoryArgs
+from ..core.config import cloud_args, filesystem_args
 from ..core.config.stack import WorkloadIdentity
 from ..core.model import CloudPlan, FilesystemPlan, PlannedBucket, TeamAccess, TeamCloudAccess
 from ..outputs import mapping_output
@@ -18,6 +17,7 @@ from ..outputs import mapping_output
 CreatedBucketArgs = typed_args(cloud_args.CreatedBucketArgs)
 GrantsArgs = typed_args(cloud_args.GrantsArgs)
 ServiceAccountBindingArgs = typed_args(cloud_args.ServiceAccountBindingArgs)
+DirectoryArgs = typed_args(filesystem_args.DirectoryArgs)
 
 
 def team_outputs(
@@ -106,7 +106,7 @@ def directory_args(plan: FilesystemPlan) -> dict[str, dict[str, Any]]:
 
 
 def filesystem_outputs(
-    directories: Mapping[str, DirectoryArgs],
+    directories: Mapping[str, filesystem_args.DirectoryArgs],
     nfs_path: Callable[[str], pulumi.Input[str]],
     volume_handle: Callable[[str], pulumi.Input[str]],
     volume_attributes: Callable[[str], pulumi.Input[dict[str, str]]],

@@ -16,7 +16,6 @@ from ..core.model import FilesystemPlan
 from .common import CloudContext, directory_args, filesystem_outputs, given
 
 FilestoreShareArgs = typed_args(filesystem_args.FilestoreShareArgs)
-DirectoryArgs = typed_args(filesystem_args.DirectoryArgs)
 PROTECTED_REASON = "polyaxon-storage: it holds the teams' data; set protect: false on its entry to delete it"
 # Root squash maps root to nobody.
 SQUASHED = 65534

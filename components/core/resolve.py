@@ -40,7 +40,8 @@ def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredential
     the claim of the run's namespace; other managed buckets: through the team's Secret, or its workload identity).
     Built from a checked catalog: not checked again."""
     entry = item.entry
-    common = {"name": item.name, "read_only": entry.read_only}
+    # Given here, not left to its default: model_construct calls a default factory through inspect.signature.
+    common = {"name": item.name, "read_only": entry.read_only, "pod_annotations": {}}
     if isinstance(entry, HostPathEntry):
         mount = {**common, "mount_path": entry.mount_path, "host_path": entry.host_path, "node_selector": dict(entry.node_selector)}
     elif isinstance(entry, ExistingClaimEntry):
