@@ -14,8 +14,9 @@ from ..args import check, typed_args
 from ..conventions import MANAGED_BY
 from ..core.config import filesystem_args
 from ..core.config.catalog import FilesystemEntry
-from ..core.config.filesystems import RUN_UID, SECURITY_GROUP_ID
+from ..core.config.filesystems import SECURITY_GROUP_ID
 from ..core.model import FilesystemPlan
+from ..core.security import NON_ROOT_UID
 from ..outputs import mapping_output
 from .common import CloudContext, directory_args, filesystem_outputs, given
 
@@ -126,12 +127,12 @@ class EfsFileSystem(pulumi.ComponentResource):
             creation = None
             if directory.path:
                 creation = aws.efs.AccessPointRootDirectoryCreationInfoArgs(
-                    owner_uid=RUN_UID, owner_gid=RUN_UID, permissions=DIRECTORY_MODE
+                    owner_uid=NON_ROOT_UID, owner_gid=NON_ROOT_UID, permissions=DIRECTORY_MODE
                 )
             access_points[key] = aws.efs.AccessPoint(
                 f"{name}/{key}",
                 file_system_id=filesystem.id,
-                posix_user=aws.efs.AccessPointPosixUserArgs(uid=RUN_UID, gid=RUN_UID),
+                posix_user=aws.efs.AccessPointPosixUserArgs(uid=NON_ROOT_UID, gid=NON_ROOT_UID),
                 root_directory=aws.efs.AccessPointRootDirectoryArgs(path=f"/{directory.path}", creation_info=creation),
                 region=region,
                 tags={**tags, "Name": f"{token}/{key}"},

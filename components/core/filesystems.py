@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Iterable, Mapping, Optional, Sequence
 
 from .config.catalog import BucketAddress, BucketEntry, FilesystemEntry, bucket_address, entry_path
-from .config.filesystems import DEFAULT_EFS_SIZE, RUN_UID, filesystem_warnings
+from .config.filesystems import DEFAULT_EFS_SIZE, filesystem_warnings
 from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import (
@@ -32,6 +32,7 @@ from .model import (
 )
 from .names import dns_label
 from .namespaces import pair_names
+from .security import NON_ROOT_UID
 from .stores import CLOUDS
 
 DIRECTORIES_NAMESPACE = "polyaxon-storage-system"
@@ -45,7 +46,7 @@ NFS_MOUNT_OPTIONS = {
     "efs": ("nfsvers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2", "noresvport"),
     "nfs": ("nfsvers=4.1", "sec=sys", "hard"),
 }
-RUN_OWNER = (f"uid={RUN_UID}", f"gid={RUN_UID}")
+RUN_OWNER = (f"uid={NON_ROOT_UID}", f"gid={NON_ROOT_UID}")
 SMB_MOUNT_OPTIONS = (*RUN_OWNER, "dir_mode=0750", "file_mode=0640", "mfsymlinks", "nosharesock")
 """An SMB share has no POSIX owners: the mount gives its files to the runs' user."""
 # What each cloud's FUSE client writes like, for the warnings on outputs mounted through CSI.

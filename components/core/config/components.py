@@ -15,6 +15,7 @@ from pydantic import Field
 from ..declare import SECRET, Input, Model
 from ..enums import Access, Choice, PodSecurityLevel
 from ..errors import Problem
+from ..security import NON_ROOT_UID
 from .catalog import NfsExport, NfsVolume
 from .fields import (
     AbsolutePath,
@@ -29,7 +30,6 @@ from .fields import (
     QualifiedName,
 )
 from .filesystem_args import DirectoryPath
-from .filesystems import RUN_UID
 from .run import DEFAULT_INIT_IMAGE
 from .pod import Resources
 from .run import Quota
@@ -121,7 +121,7 @@ class SharedDirectoriesArgs(Model):
     server: Input[NonEmptyText] = Field(description="The filesystem's NFS server.")
     path: Input[AbsolutePath] = Field(description="The exported root the directories are made below.")
     directories: list[DirectoryPath] = Field(description="The directories to make below the root (empty: the root itself).")
-    owner: Count = Field(RUN_UID, description="Their owner and group (the runs' runAsUser and runAsGroup). Default 10001.")
+    owner: Count = Field(NON_ROOT_UID, description="Their owner and group (the runs' runAsUser and runAsGroup). Default 10001.")
     mode: CliText = Field("0750", description="Their mode (octal). Default 0750: the owner and its group only.")
     image: ImageReference = Field(DEFAULT_INIT_IMAGE, description="The Job's image: it runs sh, mkdir, chmod and chown.")
     ttl_seconds_after_finished: Count = Field(

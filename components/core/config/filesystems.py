@@ -38,13 +38,12 @@ from ..enums import (
 )
 from ..errors import Problem, child
 from ..resources import parse_quantity
+from ..security import NON_ROOT_UID
 from .fields import Capacity, CliText, MountPath, NonEmptyText, cli_text
 
 GIB = 2**30
 DEFAULT_EFS_SIZE = "1Ti"
 """An EFS file system is elastic: its PersistentVolumes and claims say this much unless `size` says otherwise."""
-RUN_UID = 10001
-"""Who runs write as (the pod's runAsUser and runAsGroup, core/security.py): what directories are made for."""
 
 
 def _cidr(value: str) -> str:
@@ -452,6 +451,6 @@ def bucket_mount_problems(entry: Any, path: str) -> Iterator[Problem]:
         if name in CSI_SET_OPTIONS[entry.store]:
             yield Problem(
                 child(path, f"mountOptions[{index}]"),
-                f"{name} is set by the stack (runs read and write as {RUN_UID}, at the bucket's path, with its region "
+                f"{name} is set by the stack (runs read and write as {NON_ROOT_UID}, at the bucket's path, with its region "
                 "and read-only mode): drop it",
             )
