@@ -57,13 +57,10 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 import pulumi_kubernetes as kubernetes  # noqa: E402
 
-from components.core.clouds import RunCloudAccess  # noqa: E402
 from components.core.config.catalog import BucketEntry, FilesystemEntry  # noqa: E402
 from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
-from components.core.namespaces import plan_namespaces  # noqa: E402
-from components.core.plan import Stage, default_layers, plan_run  # noqa: E402
+from components.core.plan import plan_run, plan_stage  # noqa: E402
 from components.core.stores import FILESYSTEMS  # noqa: E402
-from components.core.teams import team_access  # noqa: E402
 from components.offline import engine  # noqa: E402
 from components.offline.project import Project  # noqa: E402
 from components.offline.render import render  # noqa: E402
@@ -525,17 +522,12 @@ def resolution_times(rounds: int = 7, calls: int = 1_000) -> dict[int, float]:
     cases = {}
     for runs_per_team in RESOLUTION_RUNS_PER_TEAM:
         config = parse_stack_config(catalog_config(Size(RESOLUTION_TEAMS, 2 * RESOLUTION_TEAMS, runs_per_team)))
-        teams = team_access(config, [])
-        defaults = {team.name: default_layers(config, team) for team in teams.values()}
-        namespaces = plan_namespaces(config, list(teams.values()), defaults, [])
-        cases[runs_per_team] = Stage(
-            config, teams, {n.name: n for n in namespaces}, defaults, RunCloudAccess(), PROJECT_DIR, "bench", {}
-        )
+        cases[runs_per_team] = (config, plan_stage(config, PROJECT_DIR, "bench", {}, [])[0])
     name = "team3-run2"
     best = dict.fromkeys(cases, math.inf)
     for _ in range(rounds):
-        for runs_per_team, stage in cases.items():
-            run = stage.config.runs[name]
+        for runs_per_team, (config, stage) in cases.items():
+            run = config.runs[name]
             started = time.perf_counter()
             for _ in range(calls):
                 plan_run(stage, name, run, f"runs.{name}")

@@ -14,9 +14,13 @@ The public API, for Pulumi programs of your own:
   (with their args and `DirectoryArgs`);
 - the enumerations their args take: `PodSecurityLevel`, `Access`, `RunKind`,
   `Store`, `ImagePullPolicy`, `LogLevel`, `FilestoreTier`, `FilesystemProtocol`,
-  `ConnectMode`, `EfsPerformanceMode`, `EfsThroughputMode`, `EfsTransition`;
-- the pure core: `parse_stack_config` and `plan_stack` (a stack config to a
-  plan, every problem at once), `ConfigError`;
+  `ConnectMode`, `EfsPerformanceMode`, `EfsThroughputMode`, `EfsTransition`
+  (and `ExportFormat`, which `polyaxon_values` takes);
+- the pure core: `parse_stack` and `plan_stack` (a stack config's values to a
+  plan, every problem at once: `plan_stack(parse_stack(values), base_dir, project)`),
+  `parse_stack_config` (the parsed config alone), `polyaxon_values` (a parsed
+  config to the Helm values of a real Polyaxon, 0.6 or v2, and its warnings),
+  `ConfigError`;
 - `components.testing`: Pulumi mocks that answer the clouds' providers as
   `render` does, for testing a program of your own.
 
@@ -80,8 +84,11 @@ _EXPORTS = {
     "EfsPerformanceMode": "components.core.enums",
     "EfsThroughputMode": "components.core.enums",
     "EfsTransition": "components.core.enums",
+    "ExportFormat": "components.core.enums",
+    "parse_stack": "components.core.config.stack",
     "parse_stack_config": "components.core.config.stack",
     "plan_stack": "components.core.plan",
+    "polyaxon_values": "components.core.export",
     "ConfigError": "components.core.errors",
 }
 __all__ = sorted(_EXPORTS)

@@ -13,6 +13,7 @@ A component's args are declared once, as a core model (`core/config/run.py`,
   `pulumi.RunError`), never a traceback.
 """
 
+import re
 import typing
 from dataclasses import dataclass
 from enum import Enum
@@ -24,6 +25,7 @@ from typing import (
     Generic,
     Mapping,
     NotRequired,
+    Optional,
     Sequence,
     TypeVar,
     Union,
@@ -175,6 +177,54 @@ def _pending_indexes(value: Any) -> list[int]:
     return []
 
 
+def _parse_sound(model: type[M], values: Any) -> tuple[Optional[M], list[Problem]]:
+    """The args as the model, and their problems. What is sound is still parsed, so the rules check it too
+    (one mistake never hides another): the values the problems are at are left out, else the items of a
+    mapping they lie in (one run of a template, one bucket)."""
+    parsed, problems = parse(model, values, Spelling.ARGS)
+    for depth in (None, 2):
+        if parsed is not None:
+            break
+        sound = _copy(values)
+        for problem in problems:
+            _leave_out(sound, _TOKENS.findall(problem.path)[:depth])
+        parsed = parse(model, sound, Spelling.ARGS)[0]
+    return parsed, problems
+
+
+_TOKENS = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _leave_out(values: Any, tokens: list[tuple[str, str]]) -> None:
+    """Remove the value at a path (its tokens) from nested mappings and lists, if it is there."""
+    container = values
+    for index, key in tokens[:-1]:
+        container = _step(container, index, key)
+        if container is None:
+            return
+    index, key = tokens[-1] if tokens else ("", "")
+    if isinstance(container, dict) and key in container:
+        del container[key]
+    elif isinstance(container, list) and index and int(index) < len(container):
+        del container[int(index)]
+
+
+def _step(container: Any, index: str, key: str) -> Any:
+    if isinstance(container, dict):
+        return container.get(key)
+    if isinstance(container, list) and index and int(index) < len(container):
+        return container[int(index)]
+    return None
+
+
 def no_rules(args: Model) -> tuple[None, list[Problem]]:
     return None, []
 
@@ -192,10 +242,11 @@ def check(
     hollow = _hollow(args, pending)
 
     def checked(values: Any) -> tuple[M, R]:
-        parsed, problems = parse(model, values, Spelling.ARGS)
+        parsed, problems = _parse_sound(model, values)
         derived = None
         if parsed is not None:
-            derived, problems = rules(parsed)
+            derived, found = rules(parsed)
+            problems = [*problems, *found]
         if problems:
             raise ComponentArgsError(component, name, problems)
         return parsed, derived  # type: ignore[return-value]

@@ -53,7 +53,7 @@ STORES_ACCESS_KEYS_ENV = "POLYSTORES_RUN_STORES_ACCESS_KEYS"
 STORE_CREDENTIALS_ENV_PREFIX = "POLYAXON_STORE_"
 """Bucket credentials reach a run as `POLYAXON_STORE_<SIDE>_<ENTRY>`."""
 REFS_OUTPUTS_PATHS_ENV = "POLYAXON_REFS_OUTPUTS_PATHS"
-# What polyaxon-client 0.6 reads to run offline, as Polyaxon managed it (run-spec.md §9).
+# What polyaxon-client 0.6 reads to run offline, as Polyaxon managed it (docs/run-spec.md §9).
 IS_MANAGED_ENV = "POLYAXON_IS_MANAGED"
 IS_OFFLINE_ENV = "POLYAXON_IS_OFFLINE"
 EXPERIMENT_INFO_ENV = "POLYAXON_EXPERIMENT_INFO"

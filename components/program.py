@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pulumi
 
@@ -89,9 +89,10 @@ class StackConfigValues:
         which it is planned without."""
         return bool(self.secret - {"runs"})
 
-    def layout(self, value: Any) -> Any:
-        """A value of the layout, as a secret Output when the layout is."""
-        return pulumi.Output.secret(value) if self.layout_secret and value is not None else value
+    def layout(self, value: Any, providers: Iterable[str] = ()) -> Any:
+        """A value of the layout (and of the provider settings named), as a secret Output when any of them is."""
+        secret = self.layout_secret or not self.secret_providers.isdisjoint(providers)
+        return pulumi.Output.secret(value) if secret and value is not None else value
 
     def provider(self, key: str) -> Any:
         """A provider setting (`gcp:project`), as a secret Output when it is one."""
@@ -175,7 +176,7 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                 "teams": [team.name for team in namespace.teams],
                 "existing": namespace.adopt,
                 "pod_security": namespace.pod_security,
-                "container_defaults": dict(namespace.container_defaults),
+                "container_defaults": config.layout(dict(namespace.container_defaults)),
                 **({"quota": config.layout(dict(namespace.quota))} if namespace.quota is not None else {}),
                 "service_account_annotations": {
                     team.name: annotations
@@ -183,7 +184,7 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                     if (annotations := service_account_annotations(clouds, team.name)) is not None
                 },
                 "credentials": {
-                    **credentials_secrets(clouds, {team.name: team for team in namespace.teams}),
+                    **credentials_secrets(clouds, {team.name: team for team in namespace.teams}, plan.exports.secrets),
                     **volume_secrets(filesystems, clouds, namespace.name),
                 },
             },
@@ -232,6 +233,9 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
         },
     )
     pulumi.export("filesystems", filesystems_output(filesystems, volumes))
+    if plan.config.exports:
+        # Format -> team -> Helm values: planned from the layout and the provider settings it names.
+        pulumi.export("polyaxonValues", config.layout(plan.exports.values, plan.exports.providers))
     return StackComponents(
         namespaces=namespaces,
         nfs=nfs,

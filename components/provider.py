@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import typing
+from importlib import metadata
 from typing import Any, Optional, Union
 
 import pulumi
@@ -24,7 +25,7 @@ from .args import DECLARED, ComponentArgsError
 from .core.declare import Model, is_secret
 
 PACKAGE = "polyaxon-storage"
-VERSION = "0.3.0"
+VERSION = metadata.version(PACKAGE)
 
 
 def public_components() -> list[type[pulumi.ComponentResource]]:

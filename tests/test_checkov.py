@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import PROJECT_DIR, STACKS, rendered, write_stack
 
 from components.core.yaml_io import to_yaml
-from conftest import PROJECT_DIR, STACKS, rendered, write_stack
 
 CHECKOV = PROJECT_DIR / "venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = PROJECT_DIR / "security" / "checkov-skips.yaml"

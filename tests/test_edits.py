@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from conftest import rendered, write_stack
 
 NFS = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "2Ti", "readOnly": True}

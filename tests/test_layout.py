@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pulumi.runtime
-
 from conftest import PROJECT_DIR
 
 PACKAGE_DIR = PROJECT_DIR / "components"

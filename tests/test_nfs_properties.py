@@ -13,13 +13,13 @@ import string
 from collections import Counter
 from typing import Any
 
+from conftest import PROJECT_DIR
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from components import program
 from components.core.containers import SHM_VOLUME
 from components.offline import engine
-from conftest import PROJECT_DIR
 
 EXAMPLES = settings(
     max_examples=25,

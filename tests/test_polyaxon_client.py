@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PROJECT, PROJECT_DIR, STACKS, rendered
 
-from components.core.stores import PROVIDER_KEYS
 from components.core.config.stack import namespace_values, parse_stack
 from components.core.model import RunPlan
 from components.core.plan import plan_stack
-from conftest import PROJECT, PROJECT_DIR, STACKS, rendered
+from components.core.stores import PROVIDER_KEYS
 
 CLIENT_PYTHON = PROJECT_DIR / "venv-client" / "bin" / "python"
 TRAIN = PROJECT_DIR / "tests" / "client" / "train.py"

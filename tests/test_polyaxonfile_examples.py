@@ -11,9 +11,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from kubernetes_validate.utils import latest_version
-
 from conftest import PROJECT_DIR, api_server_resource_problems, cli, rendered
+from kubernetes_validate.utils import latest_version
 
 KUBERNETES_VERSION = latest_version()
 NVIDIA_NONE = {"name": "NVIDIA_VISIBLE_DEVICES", "value": "none"}

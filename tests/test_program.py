@@ -6,10 +6,10 @@ from typing import Any
 
 import pulumi
 import pytest
+from conftest import PROJECT_DIR
 
 from components import program
 from components.offline import engine
-from conftest import PROJECT_DIR
 
 MULTI_TEAM = {
     "persistence": {

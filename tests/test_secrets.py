@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
+from conftest import PROJECT_DIR, cli
 
 from components import program
 from components.offline import engine
-from conftest import PROJECT_DIR, cli
 
 NFS = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "1Ti", "readOnly": True}
 CONFIG = {
@@ -94,3 +95,31 @@ def test_the_job_command_says_so_too(tmp_path):
     assert result.returncode == 2
     assert "note: polyaxon-storage:namespace is a secret (secure:)" in result.stderr
     assert "v1:AAAB" not in result.stderr
+
+
+TEAMS_CONFIG = {
+    "persistence": {"data": {"images": NFS}, "outputs": {"o": {"mountPath": "/o", "existingClaim": "o"}}},
+    "teams": {"vision": {"namespace": "team-vision", "data": "*", "outputs": "*", "quota": {"requests.cpu": "64"}}},
+    "runDefaults": {"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "4"}}},
+    "runs": {"train": {"team": "vision", "image": "trainer:1"}},
+}
+
+
+@pytest.mark.parametrize("key", ["persistence", "teams", "runDefaults", "runs"])
+def test_whatever_derives_from_a_secret_key_is_secret(key):
+    mock = engine.start(
+        "polyaxon-storage",
+        "test",
+        {f"polyaxon-storage:{name}": value for name, value in TEAMS_CONFIG.items()},
+        [f"polyaxon-storage:{key}"],
+    )
+    components = mock.run(lambda: program.main(PROJECT_DIR))
+    # A run's Job derives from every key.
+    assert engine.is_secret(mock.stack_outputs()["jobs"]["train"])
+    # The layout derives from every key but the runs: its namespace, quota and container defaults follow.
+    layout_secret = key != "runs"
+    assert engine.is_secret(components.namespaces["team-vision"].namespace) == layout_secret
+    by_type = {r.type: r for r in mock.registrations}
+    for kind in ("kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange"):
+        assert ("spec" in by_type[kind].secret_inputs) == layout_secret, kind
+    assert ("metadata" in by_type["kubernetes:core/v1:Namespace"].secret_inputs) == layout_secret

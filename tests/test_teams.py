@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import cli, plan, problems, rendered, write_stack
 
 from components.core.containers import SHM_VOLUME
 from components.offline.render import Rendering
-from conftest import cli, plan, problems, rendered, write_stack
 
 NFS_DATA = {"mountPath": "/data/images", "nfs": {"server": "10.0.0.5", "path": "/exports/images"}, "size": "2Ti"}
 TWO_TEAMS = {

@@ -7,13 +7,13 @@ pulumi_azure_native, and a GCS-only stack only the first.
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pulumi
 
 from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, READ_ONLY, READ_WRITE
 from ..core.clouds import credentials_key
-from ..core.model import CloudPlan, TeamAccess, TeamCloudAccess
+from ..core.model import CloudPlan, TeamAccess, TeamCloudAccess, V2CredentialsSecret
 from ..core.stores import CLOUDS
 from .common import CloudContext
 
@@ -31,13 +31,22 @@ class RegisteredCloud:
     def credentials_secret(self, access: TeamCloudAccess) -> dict[str, Any]:
         """The Secret of a team's credentials for this cloud (key mode), as TeamNamespace takes it."""
         keys = {bucket.address.key: credentials_key(bucket.address) for bucket in self.plan.buckets}
-        team = access.team.name
+        return self._team_secret(
+            access.team.name, access.access, lambda files: {keys[bucket]: text for bucket, text in files.items()}
+        )
+
+    def v2_credentials_secret(self, secret: V2CredentialsSecret) -> dict[str, Any]:
+        """A team's Secret in v2's layout for this cloud (export.md §4), as TeamNamespace takes it: from the same
+        credentials, annotated alike."""
+        return self._team_secret(secret.team, secret.access, secret.data)
+
+    def _team_secret(self, team: str, access: str, data: Callable[[Mapping[str, str]], dict[str, str]]) -> dict[str, Any]:
+        """A Secret of a team's credentials: `data` made of its credentials by bucket, annotated with the access
+        and the identity they hold. It changes with them (a rotation) and goes with them (a revoked grant)."""
         return {
             "team": team,
-            "data": self.component.credentials.apply(
-                lambda credentials: {keys[bucket]: text for bucket, text in credentials[team].items()}
-            ),
-            "access": access.access,
+            "data": self.component.credentials.apply(lambda credentials: data(credentials[team])),
+            "access": access,
             "identity": self.component.identities.apply(lambda identities: identities[team]),
         }
 
@@ -45,7 +54,16 @@ class RegisteredCloud:
 def register_cloud(cloud: CloudPlan, context: CloudContext) -> RegisteredCloud:
     """A cloud's component, from its module, which is imported (with its SDK) here and only here."""
     kind = CLOUDS[cloud.store]
-    module = import_module(kind.module)
+    try:
+        module = import_module(kind.module)
+    except ModuleNotFoundError as error:
+        if error.name != kind.sdk:  # not the SDK itself (one of our modules, a part of the SDK): a bug to show as it is
+            raise
+        raise pulumi.RunError(
+            f"polyaxon-storage: this stack has {cloud.store} {kind.bucket_word}s, and their component needs {kind.sdk}, "
+            f"which is not installed: pip install 'polyaxon-storage[{kind.extra}]' (in a checkout of polyaxon-storage: "
+            f"make venv-{kind.extra})"
+        ) from None
     return RegisteredCloud(cloud, getattr(module, kind.component)(cloud.store, module.stack_args(cloud, context)))
 
 
@@ -74,11 +92,19 @@ def service_account_annotations(clouds: list[RegisteredCloud], team: str) -> Opt
     ).apply(merged)
 
 
-def credentials_secrets(clouds: list[RegisteredCloud], teams: Mapping[str, TeamAccess]) -> dict[str, dict[str, Any]]:
-    """Secret name -> the Secret, for the teams given that reach a cloud with keys."""
-    return {
+def credentials_secrets(
+    clouds: list[RegisteredCloud], teams: Mapping[str, TeamAccess], v2: Sequence[V2CredentialsSecret] = ()
+) -> dict[str, dict[str, Any]]:
+    """Secret name -> the Secret, for the teams given that reach a cloud with keys; with `v2` (the plan's
+    exports to polyaxon-v2), their Secrets in v2's layout too."""
+    found = {
         access.secret: cloud.credentials_secret(access)
         for cloud in clouds
         for access in cloud.plan.teams
         if access.secret is not None and access.team.name in teams
     }
+    by_store = {cloud.plan.store: cloud for cloud in clouds}
+    found.update(
+        {secret.name: by_store[secret.store].v2_credentials_secret(secret) for secret in v2 if secret.team in teams}
+    )
+    return found

@@ -17,15 +17,19 @@ from .config.catalog import (
     entry_path,
 )
 from .config.stack import StackConfig
+from .enums import ExportFormat
 from .errors import Problem, child
 from .model import CloudPlan, NamespacePlan, RunPlan, TeamAccess
 from .namespaces import granted_entries
+from .v2_credentials import v2_credentials_secrets
 
 
 def secret_ref_problems(config: StackConfig, teams: Iterable[TeamAccess], clouds: Sequence[CloudPlan]) -> list[Problem]:
     """A team may not let its runs load the credentials of a bucket entry it is not granted: a Secret a
-    catalog entry names, or one the stack manages for another team."""
+    catalog entry names, or one the stack manages for another team (in v2's layout too, when it writes those)."""
     managed = {(access.secret, access.team.name) for cloud in clouds for access in cloud.teams if access.secret}
+    if ExportFormat.POLYAXON_V2 in config.exports:
+        managed |= {(secret.name, secret.team) for secret in v2_credentials_secrets(clouds)}
     problems = []
     for team in teams:
         for index, name in enumerate(team.bounds.secret_refs):

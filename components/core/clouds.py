@@ -1,6 +1,6 @@
 """Buckets the stack creates or manages credentials for: what each cloud gets, who is granted what, and how.
 
-Pure (clouds.md §1-6): from the catalog, the teams, the cluster's workload
+Pure (docs/clouds.md §1-6): from the catalog, the teams, the cluster's workload
 identity and the provider settings (`gcp:project`, ...) to one CloudPlan per
 store, every problem at its config path. The Pulumi components in
 `components/clouds/` register what a CloudPlan says.
@@ -25,7 +25,7 @@ from .model import (
     TeamAccess,
     TeamCloudAccess,
 )
-from .names import digest, dns_label
+from .names import a, digest, dns_label
 from .stores import CLOUDS
 
 WORKLOAD_IDENTITY_KEYS = {store: cloud.workload_identity for store, cloud in CLOUDS.items()}
@@ -324,7 +324,7 @@ def cloud_warnings(config: StackConfig, clouds: Sequence[CloudPlan]) -> list[Pro
             warnings.append(
                 Problem(
                     f"cluster.workloadIdentity.{key}",
-                    f"no team is granted a {store} bucket with managed credentials, so nothing uses it",
+                    f"no team is granted {a(store + ' bucket')} with managed credentials, so nothing uses it",
                 )
             )
         elif store == "azure" and (readers := _url_readers(config, planned[store])):

@@ -103,6 +103,11 @@ class Model(BaseModel):
         validate_by_alias=True,
         validate_by_name=False,
         use_enum_values=True,
+        # Defaults go through their validators too, so an enumeration's default is its value.
+        validate_default=True,
+        # A model's validator is built when it is first used: a stack that uses no cloud or Polyaxon file
+        # never builds theirs.
+        defer_build=True,
     )
 
     @classmethod

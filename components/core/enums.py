@@ -96,6 +96,15 @@ class OutputsSelection(str, Enum):
     """A writable entry chosen by a stable hash of the namespace and run."""
 
 
+class ExportFormat(str, Enum):
+    """A real Polyaxon deployment whose Helm values the catalog is exported to (export.md)."""
+
+    POLYAXON_06 = "polyaxon-0.6"
+    """Polyaxon 0.6's chart: `persistence` (data, outputs, logs, repos, upload)."""
+    POLYAXON_V2 = "polyaxon-v2"
+    """Polyaxon v1/v2's charts (polyaxon, agent): `artifactsStore` and `connections`, and Secrets in v2's layout."""
+
+
 class AccessMode(str, Enum):
     """A PersistentVolumeClaim's access mode."""
 

@@ -30,7 +30,7 @@ from .model import (
     TeamAccess,
     TeamCloudAccess,
 )
-from .names import dns_label
+from .names import a, dns_label
 from .namespaces import pair_names
 from .security import NON_ROOT_UID
 from .stores import CLOUDS
@@ -181,8 +181,8 @@ def _settings(item: NamedEntry, entry: FilesystemEntry, providers: Mapping[str, 
     key, why = needed
     if not providers.get(key):
         problems.append(
-            Problem(key, f"required: {entry_path(item.side, item.name)} is a {entry.filesystem} filesystem and {why}; set "
-                    f"it with pulumi config set {key} <value>")
+            Problem(key, f"required: {entry_path(item.side, item.name)} is {a(entry.filesystem + ' filesystem')} and {why}; "
+                    f"set it with pulumi config set {key} <value>")
         )  # fmt: skip
         return {}
     return {key: providers[key]}

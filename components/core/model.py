@@ -8,6 +8,7 @@ depending on each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import json
 from typing import Any, Mapping, Optional
 
 from ..conventions import READ_ONLY, READ_WRITE
@@ -288,6 +289,57 @@ class MountedStoragePlan:
 
 
 @dataclass(frozen=True)
+class V2CredentialsSecret:
+    """A Secret in Polyaxon v2's credentials layout (export.md §4): one team's key to some of its managed
+    buckets on one store, holding what v2's clients read."""
+
+    name: str
+    namespace: str
+    team: str
+    store: str
+    access: str
+    """read-only or read-write: the team's access on the store, as its credentials Secret there is annotated."""
+    buckets: tuple[str, ...]
+    """The buckets (address keys) whose connections name this Secret."""
+    keys: tuple[str, ...]
+    """Its keys."""
+    key_file: bool = False
+    """Its one key is the team's key file itself (gcs), mounted at `mount_path`; else its keys are those of the
+    bucket's credentials (JSON), read as variables."""
+    mount_path: Optional[str] = None
+    """Where connections mount it (a key file); else it becomes envFrom."""
+    region: Optional[str] = None
+    """s3: the region of its buckets (AWS_REGION)."""
+
+    def reference(self) -> dict[str, Any]:
+        """The connection's `secret`."""
+        return {"name": self.name, **({"mountPath": self.mount_path} if self.mount_path else {})}
+
+    def data(self, files: Mapping[str, str]) -> dict[str, str]:
+        """Its keys, from the team's credentials by bucket (a cloud component's `credentials[team]`). Its
+        buckets share one key (gcs, s3: the team's; azure: one container's SAS), so the first one's serves."""
+        text = files[self.buckets[0]]
+        if self.key_file:
+            (key,) = self.keys
+            return {key: text}
+        found = json.loads(text)
+        return {key: found[key] for key in self.keys}
+
+
+@dataclass(frozen=True)
+class PlannedExports:
+    """What a stack's `exports` adds to its plan (export.md §1, §4)."""
+
+    values: Mapping[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
+    """Format -> team (a stack without teams: its namespace) -> the Helm values of its namespace's Polyaxon:
+    the stack output `polyaxonValues`."""
+    secrets: tuple[V2CredentialsSecret, ...] = ()
+    """With polyaxon-v2: every team's credentials in v2's layout, which the program registers."""
+    providers: tuple[str, ...] = ()
+    """The provider settings the values derive from (aws:region, when it names S3 Secrets by region)."""
+
+
+@dataclass(frozen=True)
 class StackPlan:
     config: StackConfig
     teams: tuple[TeamAccess, ...]
@@ -299,3 +351,5 @@ class StackPlan:
     """The clouds with buckets the stack creates or manages credentials for."""
     mounted: MountedStoragePlan = field(default_factory=MountedStoragePlan)
     """The managed filesystems and the buckets mounted through CSI."""
+    exports: PlannedExports = field(default_factory=PlannedExports)
+    """What its `exports` adds (nothing without them)."""

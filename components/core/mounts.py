@@ -1,4 +1,4 @@
-"""The rules of what a pod may mount, where (mount-rules.md §1, §6): one function per rule, for the catalog
+"""The rules of what a pod may mount, where (docs/mount-rules.md §1, §6): one function per rule, for the catalog
 and for a run's mounts alike.
 
 A catalog entry and a component's mount are checked by the same functions, and
@@ -13,7 +13,6 @@ from typing import Any, Iterable, Optional, Sequence
 from ..conventions import (
     ALWAYS_WRITABLE_HOST_PATH,
     host_path_writable_allowed,
-    path_within,
 )
 from .declare import Spelling
 from .errors import Problem, child
@@ -40,12 +39,17 @@ NODE_CONTROL = (
 
 
 def overlaps(path: str, location: str) -> bool:
-    """`path` is `location`, lies under it, or holds it."""
-    return path_within(path, location) or path_within(location, path)
+    """`path` is `location`, lies under it, or holds it (both normalised absolute paths, as the config's path
+    types keep them: `conventions.path_within` normalises first, for paths from anywhere)."""
+    return _within(path, location) or _within(location, path)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/") or prefix == "/"
 
 
 def _relation(path: str, location: str) -> str:
-    return "is" if path == location else ("lies under" if path_within(path, location) else "holds")
+    return "is" if path == location else ("lies under" if _within(path, location) else "holds")
 
 
 def system_location_problem(path: str) -> Optional[str]:
@@ -90,7 +94,7 @@ def mount_path_problem(mount_path: str) -> Optional[str]:
     system = next((location for location in SYSTEM_LOCATIONS if overlaps(mount_path, location)), None)
     if system is None:
         return None
-    return f"{mount_path} would {'cover' if path_within(mount_path, system) else 'hide'} the container's {system}; mount the volume elsewhere, such as /data"
+    return f"{mount_path} would {'cover' if _within(mount_path, system) else 'hide'} the container's {system}; mount the volume elsewhere, such as /data"
 
 
 def mounts_problems(

@@ -60,3 +60,15 @@ def label_value(text: str) -> str:
     slug = re.sub(r"^[^A-Za-z0-9]+", "", slug)[: LABEL_VALUE_MAX - len(suffix) - 1]
     slug = re.sub(r"[^A-Za-z0-9]+$", "", slug)
     return f"{slug or 'x'}-{suffix}"
+
+
+def a(noun: str) -> str:
+    """`noun` with its indefinite article, as it is read aloud: an experiment, a job, an s3 bucket, a gcs bucket.
+
+    An abbreviation read letter by letter (a digit in it, or no vowel) takes `an` when its first letter's name
+    starts with a vowel sound (f, h, l, m, n, r, s, x).
+    """
+    word = noun.split(" ", 1)[0]
+    spelled = any(character.isdigit() for character in word) or not any(vowel in word.lower() for vowel in "aeiouy")
+    first = word[:1].lower()
+    return f"{'an' if first in ('fhlmnrsx' if spelled else 'aeio') else 'a'} {noun}"

@@ -17,6 +17,7 @@ from .config.stack import StackConfig
 from .errors import Problem, child
 from .model import NamedEntry, NamespacePlan, NfsVolumePlan, TeamAccess
 from .names import DNS_LABEL_MAX, digest, dns_label
+from .pending import is_pending
 from .resources import ResourceLayer, is_extended, layer_problems
 from .settings import Layer, default_resources
 from .volumes import volume_name
@@ -199,6 +200,6 @@ def team_namespace_problems(args: TeamNamespaceArgs) -> tuple[None, list[Problem
         if secret.team not in args.teams
     )
     defaults = args.container_defaults
-    if defaults is not None:
+    if defaults is not None and not is_pending(defaults):
         problems.extend(layer_problems(ResourceLayer("container_defaults", defaults.requests, defaults.limits)))
     return None, problems

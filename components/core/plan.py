@@ -10,26 +10,29 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from .checks import secret_ref_problems, stack_warnings
-from .clouds import RunCloudAccess, cloud_warnings, plan_clouds, run_cloud_access
-from .config.catalog import catalog_problems, entry_path
+from .checks import stack_warnings
+from .clouds import RunCloudAccess, cloud_warnings, run_cloud_access
+from .config.catalog import entry_path
+from .config.chart import chart_volume_warnings
 from .config.fields import identifier
 from .config.request import storage_request
 from .config.run import JobTemplate, MountArgs, RunArgs
-from .config.stack import ParsedStack, Run, StackConfig, stack_resources
+from .config.stack import ParsedStack, Run, StackConfig
 from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
-from .filesystems import mounted_warnings, node_secret_problems, plan_mounted_storage
-from .model import MountedStoragePlan, NamespacePlan, RunPlan, StackPlan, TeamAccess
-from .namespaces import plan_namespaces
+from .export import plan_exports
+from .filesystems import mounted_warnings
+from .layout import Layout, default_layers, plan_layout
+from .model import NamespacePlan, PlannedExports, RunPlan, StackPlan, TeamAccess
+from .names import a
 from .pending import PENDING
 from .refs import REF_KINDS, ref_problem
 from .resolve import NfsClaims, resolve_storage
-from .resources import ResourceLayer, layer_problems
+from .resources import ResourceLayer
 from .runs import RunContext, RunPlace, resolve_run
-from .settings import Layer, model_layer
-from .teams import run_team, team_access
+from .settings import Layer, file_layer, model_layer
+from .teams import run_team
 from .volumes import OutputsRef, union_selector
 
 if TYPE_CHECKING:
@@ -63,42 +66,22 @@ class Stage:
         return {**(found.claim_names() if found else {}), **self.mounted_claims.get(namespace, {})}
 
 
-def _stage(
+def plan_stage(
     config: StackConfig, base_dir: Path, project: str, providers: Mapping[str, str], problems: list[Problem]
-) -> tuple[Stage, tuple[NamespacePlan, ...], Any, MountedStoragePlan]:
-    """The stage of a stack's runs, its namespaces, its clouds and its mounted storage; the problems of them all
-    are appended."""
-    problems.extend(catalog_problems(config.persistence, tuple(config.allowed_writable_host_paths)))
-    teams = team_access(config, problems)
-    defaults = {team.name: default_layers(config, team) for team in teams.values()}
-    # Each default layer's own resources, checked once (the stack's is every team's).
-    layers = {layer.resources.path: layer for team_defaults in defaults.values() for layer in team_defaults}
-    problems.extend(problem for layer in layers.values() for problem in layer_problems(layer.resources))
-    namespaces = plan_namespaces(config, list(teams.values()), defaults, problems)
-    clouds = plan_clouds(config, list(teams.values()), providers, problems)
-    mounted = plan_mounted_storage(config, list(teams.values()), namespaces, clouds, providers, problems)
-    problems.extend(secret_ref_problems(config, teams.values(), clouds))
-    problems.extend(node_secret_problems(teams.values(), mounted))
+) -> tuple[Stage, Layout]:
+    """The stage of a stack's runs, and the layout it is made of; the problems of the layout are appended."""
+    layout = plan_layout(config, providers, problems)
     stage = Stage(
         config,
-        teams,
-        {namespace.name: namespace for namespace in namespaces},
-        defaults,
-        run_cloud_access(clouds),
+        layout.teams,
+        {namespace.name: namespace for namespace in layout.namespaces},
+        layout.defaults,
+        run_cloud_access(layout.clouds),
         base_dir,
         project,
-        mounted.claims(),
+        layout.mounted.claims(),
     )
-    return stage, namespaces, clouds, mounted
-
-
-def default_layers(config: StackConfig, team: Optional[TeamAccess]) -> list[Layer]:
-    """The defaults a team's runs get, most specific first: its runDefaults, then the stack's."""
-    resources, resources_path = stack_resources(config)
-    stack = model_layer(config.run_defaults, "runDefaults", Spelling.CONFIG, resources, resources_path)
-    if team is None or not team.config_path:
-        return [stack]
-    return [model_layer(team.run_defaults, team.key_path("runDefaults"), Spelling.CONFIG), stack]
+    return stage, layout
 
 
 def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Mapping[str, str] = {}) -> StackPlan:
@@ -111,7 +94,11 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     """
     config = parsed.config
     problems: list[Problem] = list(parsed.problems)
-    stage, namespaces, clouds, mounted = _stage(config, base_dir, project, providers, problems)
+    stage, layout = plan_stage(config, base_dir, project, providers, problems)
+    # The exports read the layout alone: once it is sound, what a format cannot express is reported with the
+    # runs' problems.
+    sound = not parsed.refused and len(problems) == len(parsed.problems)
+    exports, export_warnings = plan_exports(config, layout, problems) if sound else (PlannedExports(), [])
     # With the catalog, the teams or the namespace refused, every run would look wrong: check each on its own.
     resolve = not parsed.refused & RESOLUTION_KEYS
     planned = {}
@@ -125,19 +112,22 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
         # A default shared by many runs is reported once.
         raise ConfigError(dict.fromkeys(problems))
     warnings = (
-        *stack_warnings(config, namespaces, runs),
-        *cloud_warnings(config, clouds),
-        *mounted_warnings(config, mounted),
+        *stack_warnings(config, layout.namespaces, runs),
+        *cloud_warnings(config, layout.clouds),
+        *mounted_warnings(config, layout.mounted),
+        *chart_volume_warnings(config.persistence),
+        *export_warnings,
         *(warning for run in runs for warning in run.warnings),
     )
     return StackPlan(
         config=config,
         teams=tuple(stage.teams.values()),
-        namespaces=namespaces,
+        namespaces=layout.namespaces,
         runs=tuple(runs),
         warnings=warnings,
-        clouds=clouds,
-        mounted=mounted,
+        clouds=layout.clouds,
+        mounted=layout.mounted,
+        exports=exports,
     )
 
 
@@ -157,7 +147,7 @@ def plan_polyaxonfile_run(
     runs it reads the outputs of are planned too.
     """
     problems: list[Problem] = []
-    stage, *_ = _stage(config, base_dir, project, providers, problems)
+    stage, _ = plan_stage(config, base_dir, project, providers, problems)
     if problems:
         raise ConfigError(problems)
     from .config.polyaxonfile import load_polyaxonfile
@@ -169,7 +159,7 @@ def plan_polyaxonfile_run(
         identifier(name)
     except ValueError as error:
         raise ConfigError([Problem(f"{path}:", f"names no usable run: {error}")]) from None
-    plan = plan_run(stage, name, run, name, polyaxonfile)
+    plan = plan_run(stage, name, run, name, polyaxonfile, team_path="--team")
     read = {ref for _, names in outputs_refs(plan.args) for ref in names if ref in config.runs and ref != name}
     planned = {}
     for other in sorted(read):
@@ -190,6 +180,7 @@ def plan_run(
     path: str,
     polyaxonfile: Optional[PolyaxonFile] = None,
     resolve: bool = True,
+    team_path: str = "",
 ) -> RunPlan:
     """Resolve one run (inline request or Polyaxon file) on the stage; raises ConfigError.
 
@@ -197,11 +188,11 @@ def plan_run(
     the run's `polyaxonfile`, if any, is read from the stage's `base_dir`, rendered
     with the run's `params`. Without `resolve`, only what the run holds on its own
     is checked, and it always raises. The outputs of earlier runs it reads are
-    resolved by the caller.
+    resolved by the caller. `team_path`: where its team is given, if not in the run (the `job` command's --team).
     """
     config = stage.config
     problems: list[Problem] = []
-    team = run_team(stage.teams, run.team, f"{path}.team", problems) if resolve else None
+    team = run_team(stage.teams, run.team, team_path or f"{path}.team", problems) if resolve else None
     request = None
     unknown: Optional[Layer] = None
     try:
@@ -226,11 +217,11 @@ def plan_run(
             # What a file that failed to load would give is not known: its image, for one.
             unknown = Layer({"image": PENDING}, {"image": child(path, "polyaxonfile")}, ResourceLayer(path, {}, {}))
     if polyaxonfile is not None and run.kind is not None and run.kind != polyaxonfile.kind:
-        problems.append(Problem(child(path, "kind"), f"is {run.kind}, but its Polyaxon file is a {polyaxonfile.kind}"))
+        problems.append(Problem(child(path, "kind"), f"is {run.kind}, but its Polyaxon file is {a(polyaxonfile.kind)}"))
     own = [model_layer(run, path, Spelling.CONFIG)]
     if polyaxonfile is not None:
         # The run's params were rendered into its file: the file's params are the run's.
-        own = [own[0].without("params"), polyaxonfile.settings.layer(config.gpu_resource, config.tpu_resource)]
+        own = [own[0].without("params"), file_layer(polyaxonfile.settings, config.gpu_resource, config.tpu_resource)]
     elif unknown is not None:
         own.append(unknown)
     mounts = None

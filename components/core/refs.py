@@ -1,8 +1,10 @@
-"""Outputs of earlier runs (run-spec.md §7): which runs a run may read, by kind."""
+"""Outputs of earlier runs (docs/run-spec.md §7): which runs a run may read, by kind."""
 
 from __future__ import annotations
 
 from typing import Mapping, Optional, Sequence
+
+from .names import a
 
 REF_KINDS = {"jobs": "job", "experiments": "experiment"}
 """`outputsRefs` key -> the kind of run it lists."""
@@ -26,5 +28,5 @@ def ref_problem(key: str, name: str, run: str, kinds: Mapping[str, str], listed:
         return f"no run {name!r} to read (the runs this one may read: {choices})"
     if kinds[name] != REF_KINDS[key]:
         other = next(other for other, kind in REF_KINDS.items() if kind == kinds[name])
-        return f"{name!r} is a {kinds[name]}: list it under {other}"
+        return f"{name!r} is {a(kinds[name])}: list it under {other}"
     return None

@@ -1,4 +1,4 @@
-"""Mount resolution: which entries a run mounts (mount-rules.md §4, §5 and §7).
+"""Mount resolution: which entries a run mounts (docs/mount-rules.md §4, §5 and §7).
 
 Pure functions over the config models. What those mounts put into the pod is
 `volumes.py`'s business.

@@ -1,4 +1,4 @@
-"""Kubernetes quantities and resource requirements, held to what the API server enforces (run-spec.md §2).
+"""Kubernetes quantities and resource requirements, held to what the API server enforces (docs/run-spec.md §2).
 
 Quantities are read by `quantity.py`: the Kubernetes quantity grammar as the
 Kubernetes Python client reads it, less the few inputs the client lets

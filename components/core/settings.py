@@ -1,4 +1,4 @@
-"""A run's settings from every place that gives them (run-spec.md §2-6, §10).
+"""A run's settings from every place that gives them (docs/run-spec.md §2-6, §10).
 
 Layers, most specific first: the run's own (a stack run, then its Polyaxon
 file; or a RunTemplate's run), then its defaults (its team's `runDefaults`, the
@@ -13,7 +13,7 @@ it names no setting but the ones whose rule needs more than the declaration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_key
 from .config.pod import Resources
@@ -28,9 +28,14 @@ from .resources import (
     effective_resources,
     overlay,
     parse_quantity,
+    polyaxon_quantity,
     quota_resource,
 )
 from .volumes import union_selector
+
+if TYPE_CHECKING:
+    from .config.pod import PolyaxonResources
+    from .config.polyaxonfile import FileSettings
 
 RUN_SETTINGS: Mapping[str, Setting] = settings_of(RunArgs)
 """Every run setting, by field name, with how it combines."""
@@ -73,6 +78,32 @@ def model_layer(
             resources_path or child(path, kind.spelled("resources", spelling)), resources.requests, resources.limits
         ),
     )
+
+
+def file_layer(settings: FileSettings, gpu_resource: str, tpu_resource: str) -> Layer:
+    """What a Polyaxon file gives its run, its resources in Kubernetes' spelling."""
+    return Layer(
+        settings.values,
+        settings.paths,
+        file_resources(settings.resources, settings.resources_path, gpu_resource, tpu_resource),
+    )
+
+
+def file_resources(
+    resources: Optional[PolyaxonResources], path: str, gpu_resource: str, tpu_resource: str
+) -> ResourceLayer:
+    """Polyaxon's `resources` (cpu cores, memory MiB, gpu, tpu) as requests and limits, each at its file path."""
+    names = {"cpu": "cpu", "memory": "memory", "gpu": gpu_resource, "tpu": tpu_resource}
+    sides: dict[str, dict[str, str]] = {"requests": {}, "limits": {}}
+    paths = {}
+    for kind, name in names.items():
+        amounts = getattr(resources, kind) if resources else None
+        for side in sides:
+            amount = getattr(amounts, side) if amounts else None
+            if amount is not None:
+                sides[side][name] = polyaxon_quantity(kind, amount)
+                paths[side, name] = child(child(path, kind), side)
+    return ResourceLayer(path, sides["requests"], sides["limits"], paths)
 
 
 BUILT_IN = Layer(
@@ -254,7 +285,8 @@ def _shm_problems(layers: Sequence[Layer], settings: Mapping[str, Any]) -> list[
 def quota_problems(own: ResourceLayer, resources: Mapping[str, Mapping[str, str]], bounds: RunBounds) -> list[Problem]:
     """A run whose pod alone exceeds its namespace's quota would never start: each excess is a problem."""
     problems = []
-    for key, hard in sorted((bounds.lists.quota or {}).items()):
+    quota = bounds.lists.quota
+    for key, hard in sorted((quota if quota and not is_pending(quota) else {}).items()):
         bound = quota_resource(key)
         if bound is None or is_pending(hard):
             continue

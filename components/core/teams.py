@@ -1,4 +1,4 @@
-"""Teams and what each may use (mount-rules.md §4): the grants, and a run's team."""
+"""Teams and what each may use (docs/mount-rules.md §4): the grants, and a run's team."""
 
 from __future__ import annotations
 

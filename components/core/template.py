@@ -9,7 +9,7 @@ as every run of the stack does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from .config.run import JobTemplate, RunArgs, RunTemplateArgs, TeamBounds
 from .declare import Spelling
@@ -30,8 +30,9 @@ class TemplateRun:
     refs: tuple[OutputsRef, ...]
 
 
-def template_runs(template: RunTemplateArgs) -> tuple[dict[str, TemplateRun], list[Problem]]:
-    """Every run of a template resolved (those without problems), and every problem found."""
+def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tuple[dict[str, TemplateRun], list[Problem]]:
+    """Every run of a template resolved (those without problems), and every problem found. `refused`: runs
+    left out for problems of their own (others may still read them: no problem of theirs)."""
     problems: list[Problem] = []
     bounds = template.bounds or TeamBounds()
     context = RunContext(
@@ -56,12 +57,19 @@ def template_runs(template: RunTemplateArgs) -> tuple[dict[str, TemplateRun], li
         if found is not None:
             resolved[name] = found
     kinds = {name: run.kind or RunKind.EXPERIMENT.value for name, run in template.runs.items()}
-    runs = {name: TemplateRun(run, _refs(name, run, resolved, kinds, problems)) for name, run in resolved.items()}
+    runs = {
+        name: TemplateRun(run, _refs(name, run, resolved, kinds, set(refused), problems)) for name, run in resolved.items()
+    }
     return runs, problems
 
 
 def _refs(
-    name: str, run: RunArgs, resolved: dict[str, RunArgs], kinds: dict[str, str], problems: list[Problem]
+    name: str,
+    run: RunArgs,
+    resolved: dict[str, RunArgs],
+    kinds: dict[str, str],
+    refused: set[str],
+    problems: list[Problem],
 ) -> tuple[OutputsRef, ...]:
     """The earlier runs of the template whose outputs `run` reads, each of the kind it is listed as."""
     refs = []
@@ -69,14 +77,22 @@ def _refs(
     for key in REF_KINDS:
         names = getattr(run.outputs_refs, key) if run.outputs_refs else []
         for index, ref in enumerate(names):
+            if ref in refused and ref not in kinds:
+                continue  # its own problems are reported
             found = ref_problem(key, ref, name, kinds, names[:index])
             if found:
                 problems.append(Problem(f"{where}.{key}[{index}]", found))
             elif ref in resolved:
                 refs.append(OutputsRef(key, ref, resolved[ref].outputs))
     pins = [(f"runs.{ref.run}.outputs.node_selector", ref.mount.node_selector) for ref in refs]
+    own = [(f"runs.{name}.data[{index}].node_selector", mount.node_selector) for index, mount in enumerate(run.data)]
     _, conflicts = union_selector(
-        [(f"runs.{name}.node_selector", run.node_selector), *((f"runs.{name}'s mounts", m.node_selector) for m in run.mounts), *pins]
+        [
+            (f"runs.{name}.node_selector", run.node_selector),
+            *own,
+            (f"runs.{name}.outputs.node_selector", run.outputs.node_selector),
+            *pins,
+        ]
     )
     problems.extend(
         Problem(where, f"reads outputs this run's pod cannot mount: {conflict.describe()}")

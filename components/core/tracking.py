@@ -1,4 +1,4 @@
-"""What polyaxon-client 0.6 reads to run in a Job, offline (run-spec.md §8-9).
+"""What polyaxon-client 0.6 reads to run in a Job, offline (docs/run-spec.md §8-9).
 
 A training script written for Polyaxon (`Experiment()`, `get_data_paths()`,
 `get_params()`) runs unchanged: the client is told it is managed (or it

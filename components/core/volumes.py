@@ -1,6 +1,6 @@
 """What a run's storage puts into its pod: volumes, mounts, node selector and environment.
 
-mount-rules.md §6-7, as a pure function of the mounts a run uses (the way
+docs/mount-rules.md §6-7, as a pure function of the mounts a run uses (the way
 Polyaxon's polypod built `common/volumes.py` and its env vars). The Job
 builder calls it for the `job` command and inside RunTemplate alike.
 """

@@ -24,6 +24,7 @@ from ruamel.yaml.constructor import DuplicateKeyError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import ConfigError, Problem, child
+from .names import a
 
 
 class _Constructor(SafeConstructor):
@@ -55,7 +56,7 @@ def load_yaml(path: Path, what: str) -> Any:
     except OSError as error:
         raise ConfigError([Problem(str(path), f"cannot read the {what}: {error.strerror}")]) from None
     except UnicodeDecodeError:
-        raise ConfigError([Problem(str(path), f"is not a {what}: it is not UTF-8 text")]) from None
+        raise ConfigError([Problem(str(path), f"is not {a(what)}: it is not UTF-8 text")]) from None
     try:
         document = _load(text)
     except DuplicateKeyError as error:

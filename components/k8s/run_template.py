@@ -36,7 +36,8 @@ class RunTemplate(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RunTemplateArgs, opts: Optional[pulumi.ResourceOptions] = None):  # type: ignore[valid-type]
         super().__init__(TYPE, name, None, opts)
-        checked = check("RunTemplate", name, run.RunTemplateArgs, args, template_runs)
+        named = list(args.get("runs") or {}) if isinstance(args, dict) else []
+        checked = check("RunTemplate", name, run.RunTemplateArgs, args, lambda template: template_runs(template, named))
         project = pulumi.get_project()
 
         def built(resolved: tuple[run.RunTemplateArgs, dict[str, TemplateRun]]) -> dict[str, dict[str, Any]]:

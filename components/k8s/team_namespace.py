@@ -107,10 +107,12 @@ class TeamNamespace(pulumi.ComponentResource):
                 policy_types=["Ingress"],
             ),
         )
-        defaults = spec.container_defaults
-        if defaults is not None:
-            item = kubernetes.core.v1.LimitRangeItemArgs(
-                type="Container", default=defaults.limits or None, default_request=defaults.requests or None
+        if spec.container_defaults is not None:
+            defaults = checked.value(lambda args: args.container_defaults)
+            item = pulumi.Output.from_input(defaults).apply(
+                lambda defaults: kubernetes.core.v1.LimitRangeItemArgs(
+                    type="Container", default=defaults.limits or None, default_request=defaults.requests or None
+                )
             )
             owned(kubernetes.core.v1.LimitRange, RUNS_LIMIT_RANGE, kubernetes.core.v1.LimitRangeSpecArgs(limits=[item]))
         if spec.quota is not None:

@@ -1,7 +1,7 @@
-"""`polyaxon-storage render|job` (also `python -m components`): the offline renderer's command line.
+"""`polyaxon-storage render|job|export` (also `python -m components`): the offline renderer's command line.
 
-Each command imports only what it needs: `job` never loads Pulumi, and
-`render` loads it only once its arguments are known to be good.
+Each command imports only what it needs: `job` and `export` never load Pulumi,
+and `render` loads it only once its arguments are known to be good.
 """
 
 from __future__ import annotations
@@ -11,11 +11,16 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..conventions import REDACTED
+from ..core.declare import enum_values
+from ..core.enums import ExportFormat
 from ..core.errors import ConfigError
 from .project import PROJECT_ENV, Project, find_project_dir
+
+if TYPE_CHECKING:
+    from ..core.config.stack import StackConfig
 
 EXIT_BAD_INPUT = 2
 
@@ -35,7 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd = commands.add_parser(
         "render", help="print every Kubernetes object and Job spec a stack registers, as YAML"
     )
-    render_cmd.add_argument("target", help="stack name (<stacks>/Pulumi.<name>.yaml) or path to a stack config file")
+    render_cmd.add_argument(
+        "target",
+        nargs="?",
+        help="stack name (<stacks>/Pulumi.<name>.yaml) or path to a stack config file (optional with --program)",
+    )
+    render_cmd.add_argument(
+        "--program",
+        type=Path,
+        metavar="DIR",
+        help="render a Pulumi program of your own: the project in DIR (its Pulumi.yaml, its main, its stacks), "
+        "printing the Kubernetes objects it registers and every Job manifest it exports",
+    )
     render_cmd.add_argument(
         "--resources",
         action="store_true",
@@ -59,17 +75,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a param of the file (repeatable); VALUE is read as a YAML scalar: 0.01, true, text",
     )
+    export_cmd = commands.add_parser(
+        "export", help="print the Helm values of a real Polyaxon (0.6 or v2) for one namespace of a stack's catalog"
+    )
+    export_cmd.add_argument("target", help="stack name or path to a stack config file")
+    export_cmd.add_argument("--format", required=True, choices=enum_values(ExportFormat), help="the Polyaxon deployment")
+    export_cmd.add_argument("--team", help="the team whose entries to export (required when the stack defines teams)")
+    export_cmd.add_argument("--json", action="store_true", help="print JSON instead of YAML")
     return parser
 
 
-def _render(project: Project, target: str, resources: bool, as_json: bool) -> str:
+def _render(project: Project, target: Optional[str], program: bool, resources: bool, as_json: bool) -> str:
     import pulumi
 
     from ..core.yaml_io import to_yaml
-    from .render import render
+    from .render import render, render_program
 
     try:
-        rendering = render(project, project.stack_file(target))
+        if program:
+            rendering = render_program(project, project.stack_file(target) if target else None)
+        else:
+            rendering = render(project, project.stack_file(target))  # type: ignore[arg-type]
     except pulumi.RunError as error:
         # The program's config problems, reported as `pulumi preview` reports them.
         raise _Reported(str(error)) from None
@@ -98,10 +124,8 @@ def _job(
     project: Project, target: str, polyaxonfile: str, team: Optional[str], name: Optional[str], params: Sequence[str]
 ) -> str:
     from ..core.config.fields import identifier
-    from ..core.config.stack import namespace_values, parse_stack_config
     from ..core.errors import Problem
     from ..core.plan import plan_polyaxonfile_run
-    from ..core.stores import PROVIDER_KEYS
     from ..core.yaml_io import load_scalar, to_yaml
 
     path = Path(polyaxonfile).resolve()
@@ -126,14 +150,33 @@ def _job(
             problems.append(Problem("--name", str(error)))
     if problems:
         raise ConfigError(problems)
-    stack = project.stack_config(project.stack_file(target))
-    _note_secrets(stack.secrets)
-    config = parse_stack_config(namespace_values(stack.values, project.name))
-    providers = {key: str(value) for key, value in stack.values.items() if key in PROVIDER_KEYS}
+    config, providers = _stack(project, target)
     plan = plan_polyaxonfile_run(config, team, name, path, project.directory, project.name, overrides, providers)
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return to_yaml([plan.job()])
+
+
+def _export(project: Project, target: str, format: str, team: Optional[str], as_json: bool) -> str:
+    from ..core.export import polyaxon_values
+    from ..core.yaml_io import to_yaml
+
+    config, providers = _stack(project, target)
+    values, warnings = polyaxon_values(config, format, team, providers, team_option="--team")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return json.dumps(values, indent=2) + "\n" if as_json else to_yaml([values])
+
+
+def _stack(project: Project, target: str) -> tuple[StackConfig, dict[str, str]]:
+    """A sound stack config, read as the program reads it, and its provider settings; ConfigError otherwise."""
+    from ..core.config.stack import namespace_values, parse_stack_config
+    from ..core.stores import PROVIDER_KEYS
+
+    stack = project.stack_config(project.stack_file(target))
+    _note_secrets(stack.secrets)
+    config = parse_stack_config(namespace_values(stack.values, project.name))
+    return config, {key: str(value) for key, value in stack.values.items() if key in PROVIDER_KEYS}
 
 
 def _note_secrets(secrets: tuple[str, ...]) -> None:
@@ -154,10 +197,17 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "render" and arguments.json and not arguments.resources:
         parser.error("--json goes with --resources")
+    if arguments.command == "render" and arguments.target is None and arguments.program is None:
+        parser.error("render needs a stack (a name or a stack config file), or --program DIR")
+    if arguments.command == "render" and arguments.program is not None and arguments.project is not None:
+        parser.error("--program DIR names the project: leave out --project")
     try:
-        project = Project(arguments.project or find_project_dir())
+        program = getattr(arguments, "program", None)
+        project = Project(program or arguments.project or find_project_dir())
         if arguments.command == "render":
-            output = _render(project, arguments.target, arguments.resources, arguments.json)
+            output = _render(project, arguments.target, program is not None, arguments.resources, arguments.json)
+        elif arguments.command == "export":
+            output = _export(project, arguments.target, arguments.format, arguments.team, arguments.json)
         else:
             output = _job(
                 project, arguments.target, arguments.polyaxonfile, arguments.team, arguments.name, arguments.param

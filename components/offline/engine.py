@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -30,6 +30,7 @@ from ..conventions import REDACTED
 from . import fakes
 
 SECRET_TYPE = "kubernetes:core/v1:Secret"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 T = TypeVar("T")
 
 
@@ -154,12 +155,40 @@ def _close_worker_loops() -> None:
             loop.close()
 
 
+@dataclass(frozen=True)
+class StackOutputs:
+    """What another stack exported, as a `pulumi.StackReference` to it reads it."""
+
+    values: Mapping[str, Any]
+    """Output name -> its value."""
+    secret: frozenset[str] = frozenset()
+    """The outputs that are secrets: a reference reads them as secret Outputs."""
+
+
 class Mocks(pulumi.runtime.Mocks):
     """Resources get an id and their inputs as state, with the outputs their provider would compute faked
-    (`fakes`); invokes the program makes get a faked answer."""
+    (`fakes`); invokes the program makes get a faked answer; a StackReference reads `stacks`.
+
+    `stacks`: the other stacks a program reads (`org/project/stack` -> what it exported).
+    """
+
+    def __init__(self, stacks: Mapping[str, StackOutputs] = {}) -> None:
+        self.stacks = dict(stacks)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return args.resource_id, self._stack_reference(str(args.inputs.get("name")))
         return fakes.resource_id(args.typ, args.name), fakes.resource_outputs(args.typ, args.name, args.inputs)
+
+    def _stack_reference(self, name: str) -> dict[str, Any]:
+        if name not in self.stacks:
+            known = ", ".join(sorted(self.stacks)) or "none"
+            raise pulumi.RunError(
+                f"StackReference {name!r}: the mock engine knows no such stack (it knows: {known}); "
+                "give its outputs to the mocks (Mocks(stacks={...: StackOutputs(...)}))"
+            )
+        stack = self.stacks[name]
+        return {"name": name, "outputs": dict(stack.values), "secretOutputNames": sorted(stack.secret)}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         return fakes.invoke(args.token, args.args)
@@ -233,6 +262,11 @@ class Engine:
         """What the program exported (pulumi.export), as Outputs."""
         return dict(get_root_resource().outputs)  # type: ignore[union-attr]
 
+    def exported(self) -> StackOutputs:
+        """What the program exported, as a StackReference to its stack would read it."""
+        outputs = self.stack_outputs()
+        return StackOutputs(values(outputs), frozenset(name for name, output in outputs.items() if is_secret(output)))
+
 
 def cli_text(value: Any) -> str:
     """A config value as the Pulumi CLI hands it to a program: text as it is, anything else as JSON."""
@@ -255,6 +289,8 @@ def start(
     logger = logging.getLogger(f"{__name__}.{id(engine)}")
     logger.propagate = False
     logger.addHandler(_WarningsHandler(engine.warnings))
+    # A fresh stack resource: set_mocks keeps the one it finds, and with it what an earlier program exported.
+    reset_options(project=project, stack=stack)
     pulumi.runtime.set_mocks(
         engine.monitor.mocks, project=project, stack=stack, preview=False, monitor=engine.monitor, logger=logger
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..core.names import digest
@@ -76,44 +77,33 @@ def _filestore_instance(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {"networks": [{**network, "ipAddresses": [address]} for network in inputs.get("networks") or []]}
 
 
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+
+
 def _efs_file_system(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {"dnsName": f"{resource_id(EFS_FILE_SYSTEM, name)}.efs.{inputs.get('region')}.amazonaws.com"}
 
 
-EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
-RESOURCE_OUTPUTS: dict[str, Fake] = {
-    "gcp:serviceaccount/account:Account": _gcp_account,
-    "gcp:serviceaccount/key:Key": _gcp_key,
-    "aws:s3/bucket:Bucket": lambda name, inputs: {"arn": f"arn:aws:s3:::{inputs.get('bucket')}"},
-    "aws:iam/user:User": _aws_arn("user"),
-    "aws:iam/role:Role": _aws_arn("role"),
-    "aws:iam/accessKey:AccessKey": _aws_access_key,
-    "azure-native:storage:StorageAccount": _named("accountName"),
-    "azure-native:storage:BlobContainer": _named("containerName"),
-    "azure-native:managedidentity:UserAssignedIdentity": _azure_identity,
-    "gcp:filestore/instance:Instance": _filestore_instance,
-    EFS_FILE_SYSTEM: _efs_file_system,
-    "azure-native:storage:FileShare": _named("shareName"),
-    "azure-native:network:PrivateEndpoint": _named("privateEndpointName"),
-}
-# Resources whose id is a value the program uses (an access key's id is AWS_ACCESS_KEY_ID).
-RESOURCE_IDS: dict[str, Callable[[str], str]] = {
-    "aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper(),
-    # The EFS CSI driver checks the ids in a volume handle for these shapes.
-    EFS_FILE_SYSTEM: lambda name: "fs-" + digest(name, 17),
-    "aws:efs/accessPoint:AccessPoint": lambda name: "fsap-" + digest(name, 17),
-    "aws:ec2/securityGroup:SecurityGroup": lambda name: "sg-" + digest(name, 17),
-}
+@dataclass(frozen=True)
+class ProviderFakes:
+    """What one cloud's provider would answer: the outputs it computes, ids the program uses, invokes."""
+
+    outputs: Mapping[str, Fake] = field(default_factory=dict)
+    """Resource type -> the outputs its provider computes (beyond its inputs)."""
+    ids: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
+    """Resource type -> its id, where the program uses the id (an access key's id is AWS_ACCESS_KEY_ID)."""
+    invokes: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = field(default_factory=dict)
+    """Invoke token -> its answer."""
 
 
 def resource_outputs(resource_type: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """A resource's state as its provider would return it: its inputs, and the outputs it computes."""
-    fake = RESOURCE_OUTPUTS.get(resource_type)
+    fake = _fakes(resource_type).outputs.get(resource_type)
     return {**inputs, **fake(name, inputs)} if fake else dict(inputs)
 
 
 def resource_id(resource_type: str, name: str) -> str:
-    make = RESOURCE_IDS.get(resource_type)
+    make = _fakes(resource_type).ids.get(resource_type)
     return make(name) if make else f"{name}-id"
 
 
@@ -131,13 +121,52 @@ def _account_keys(args: Mapping[str, Any]) -> dict[str, Any]:
     return {"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]}
 
 
-INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
-    "azure-native:storage:listStorageAccountKeys": _account_keys,
+FAKES: dict[str, ProviderFakes] = {
+    "gcp": ProviderFakes(
+        outputs={
+            "gcp:serviceaccount/account:Account": _gcp_account,
+            "gcp:serviceaccount/key:Key": _gcp_key,
+            "gcp:filestore/instance:Instance": _filestore_instance,
+        },
+    ),
+    "aws": ProviderFakes(
+        outputs={
+            "aws:s3/bucket:Bucket": lambda name, inputs: {"arn": f"arn:aws:s3:::{inputs.get('bucket')}"},
+            "aws:iam/user:User": _aws_arn("user"),
+            "aws:iam/role:Role": _aws_arn("role"),
+            "aws:iam/accessKey:AccessKey": _aws_access_key,
+            EFS_FILE_SYSTEM: _efs_file_system,
+        },
+        ids={
+            "aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper(),
+            # The EFS CSI driver checks the ids in a volume handle for these shapes.
+            EFS_FILE_SYSTEM: lambda name: "fs-" + digest(name, 17),
+            "aws:efs/accessPoint:AccessPoint": lambda name: "fsap-" + digest(name, 17),
+            "aws:ec2/securityGroup:SecurityGroup": lambda name: "sg-" + digest(name, 17),
+        },
+    ),
+    "azure-native": ProviderFakes(
+        outputs={
+            "azure-native:storage:StorageAccount": _named("accountName"),
+            "azure-native:storage:BlobContainer": _named("containerName"),
+            "azure-native:storage:FileShare": _named("shareName"),
+            "azure-native:network:PrivateEndpoint": _named("privateEndpointName"),
+            "azure-native:managedidentity:UserAssignedIdentity": _azure_identity,
+        },
+        invokes={
+            "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+            "azure-native:storage:listStorageAccountKeys": _account_keys,
+        },
+    ),
 }
+"""Each cloud's fakes, by its provider (the cloud's entry in core/stores.py)."""
+
+
+def _fakes(token: str) -> ProviderFakes:
+    return FAKES.get(token.split(":", 1)[0], ProviderFakes())
 
 
 def invoke(token: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """What an invoke returns (nothing, for one the program does not make)."""
-    answer = INVOKES.get(token)
+    answer = _fakes(token).invokes.get(token)
     return answer(args) if answer else {}

@@ -97,14 +97,21 @@ class Project:
             ]
         )
 
-    def stack_config(self, path: Path) -> "StackFile":
-        """A stack config file's values by full key (`namespace:key`), over the project's declared defaults.
+    def main_file(self) -> Path:
+        """The program the Pulumi CLI runs: the project's `main` (a file, or a directory's __main__.py)."""
+        main = self.directory / str(self._document.get("main", "."))
+        return main / "__main__.py" if main.is_dir() else main
+
+    def stack_config(self, path: Optional[Path]) -> "StackFile":
+        """A stack config file's values by full key (`namespace:key`), over the project's declared defaults
+        (those alone without a file).
 
         A `secure:` value is ciphertext only the Pulumi CLI can decrypt: it stands
         as REDACTED, and its key is handed over as a secret, as the CLI hands it.
         """
         defaults = {f"{self.name}:{key}": value for key, value in self.defaults().items()}
-        values = {**defaults, **config_block(load_yaml(path, "stack config file"), str(path))}
+        stacked = config_block(load_yaml(path, "stack config file"), str(path)) if path else {}
+        values = {**defaults, **stacked}
         secrets: list[str] = []
         return StackFile(
             values={key: _stand_in_secrets(value, key, secrets) for key, value in values.items()},

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import runpy
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Optional
 
 from . import engine
 from .project import Project, stack_name
@@ -58,6 +60,41 @@ def _manifest(inputs: dict[str, Any]) -> dict[str, Any]:
     head = [key for key in MANIFEST_HEAD if key in inputs]
     rest = sorted(key for key in inputs if key not in MANIFEST_HEAD)
     return {key: ordered(inputs[key]) for key in head + rest}
+
+
+def render_program(project: Project, path: Optional[Path]) -> Rendering:
+    """Run a Pulumi program of one's own (the project's `main`) under the mock engine, with a stack config
+    file's values (or the project's declared defaults alone); its Jobs are the Job manifests it exports."""
+    stack = project.stack_config(path)
+    name = stack_name(path) if path else "offline"
+    mock = engine.start(project.name, name, stack.values, stack.secret_keys)
+    rendering = Rendering(stack=name, warnings=mock.warnings, secrets=stack.secrets)
+    entry = project.main_file()
+
+    def program() -> None:
+        # As the Pulumi CLI runs it: from its directory, which its own imports start from.
+        sys.path.insert(0, str(entry.parent))
+        try:
+            runpy.run_path(str(entry), run_name="__main__")
+        finally:
+            sys.path.remove(str(entry.parent))
+
+    mock.run(program)
+    rendering.jobs = dict(_jobs_in(engine.values(mock.stack_outputs()), ""))
+    rendering.registrations = sorted(mock.registrations, key=lambda registration: (registration.type, registration.name))
+    return rendering
+
+
+def _jobs_in(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every Job manifest in exported values, by where it is (`jobs.resnet50`)."""
+    if isinstance(value, dict) and value.get("kind") == "Job" and value.get("apiVersion") == "batch/v1":
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _jobs_in(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _jobs_in(item, f"{path}[{index}]")
 
 
 def render(project: Project, path: Path) -> Rendering:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
+from conftest import PROJECT_DIR
+
 from components import program
 from components.offline import engine
-from conftest import PROJECT_DIR
 
 PROVIDERS = {
     "gcp:project": "acme-ml",

@@ -7,8 +7,19 @@ import json
 import re
 
 import pytest
+from cloud_support import (
+    PROVIDERS,
+    ROTATION,
+    cloud_resources,
+    env,
+    of_type,
+    run_program,
+    secret_refs,
+    secrets,
+    service_account,
+    two_teams,
+)
 
-from cloud_support import PROVIDERS, ROTATION, cloud_resources, env, of_type, run_program, secret_refs, secrets, service_account, two_teams
 from components.conventions import REDACTED
 from components.offline import engine
 

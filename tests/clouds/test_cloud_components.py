@@ -6,7 +6,14 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import ComponentArgsError, AzureBlobContainers, GcsBuckets, RunTemplate, S3Buckets, TeamNamespace
+from components import (
+    AzureBlobContainers,
+    ComponentArgsError,
+    GcsBuckets,
+    RunTemplate,
+    S3Buckets,
+    TeamNamespace,
+)
 from components.conventions import REDACTED
 from components.offline import engine
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from cloud_support import PROVIDERS, two_teams
 from conftest import rendered, write_stack
 

@@ -6,8 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from cloud_support import (
+    ROTATION,
+    cloud_resources,
+    env,
+    of_type,
+    run_program,
+    secret_refs,
+    secrets,
+    service_account,
+    two_teams,
+)
 
-from cloud_support import ROTATION, cloud_resources, env, of_type, run_program, secret_refs, secrets, service_account, two_teams
 from components.conventions import REDACTED
 from components.offline import engine
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PROJECT_DIR
 
 SDKS = ("pulumi_gcp", "pulumi_aws", "pulumi_azure_native")
@@ -50,3 +49,51 @@ def test_importing_the_package_and_its_program_loads_no_cloud_sdk():
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == []
+
+
+# `python -m components`, with the modules named (and those under them) made missing as an absent package is.
+MISSING = (
+    "import runpy, sys\n"
+    "GONE = sys.argv[1].split(',')\n"
+    "class Missing:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if any(name == gone or name.startswith(gone + '.') for gone in GONE):\n"
+    "            raise ModuleNotFoundError(f'No module named {{name!r}}', name=name)\n"
+    "sys.meta_path.insert(0, Missing())\n"
+    "sys.argv = ['polyaxon-storage', *sys.argv[2:]]\n"
+    "runpy.run_module('components', run_name='__main__')\n"
+)
+
+
+def render_without(missing: str, stack: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", MISSING.format(), missing, "render", stack], cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "stack, sdk, extra", [("gcp", "pulumi_gcp", "gcp"), ("aws", "pulumi_aws", "aws"), ("azure", "pulumi_azure_native", "azure")]
+)
+def test_a_stack_whose_cloud_sdk_is_missing_is_told_the_extra_that_installs_it(stack, sdk, extra):
+    result = render_without(sdk, stack)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"polyaxon-storage: this stack has {dict(gcp='gcs buckets', aws='s3 buckets', azure='azure containers')[stack]}, and their "
+        f"component needs {sdk}, which is not installed: pip install 'polyaxon-storage[{extra}]' "
+        f"(in a checkout of polyaxon-storage: make venv-{extra})"
+    )
+
+
+def test_a_stack_without_buckets_renders_without_any_cloud_sdk():
+    result = render_without("pulumi_gcp,pulumi_aws,pulumi_azure_native", "platform")
+    assert result.returncode == 0, result.stderr
+    assert "kind: Job" in result.stdout
+
+
+def test_a_module_missing_inside_a_cloud_sdk_is_not_taken_for_the_sdk_missing():
+    # The SDK is there, a module it (or our component) imports is not: a bug to show, not an install to suggest.
+    result = render_without("pulumi_azure_native.authorization", "azure")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "ModuleNotFoundError: No module named 'pulumi_azure_native.authorization'" in result.stderr
+    assert "pip install" not in result.stderr

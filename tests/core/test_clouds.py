@@ -1,4 +1,4 @@
-"""Buckets the stack creates or manages credentials for (clouds.md §1-6), as the pure plan decides them.
+"""Buckets the stack creates or manages credentials for (docs/clouds.md §1-6), as the pure plan decides them.
 
 No Pulumi here: a stack config and provider settings are planned, and the
 cloud plan, the runs' Jobs or the problems are checked.
@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from conftest import plan, problems
 
 from components.core.clouds import (
     AKS_USE_LABEL,
@@ -19,7 +20,6 @@ from components.core.clouds import (
     identity_name,
     sas_expiry_warnings,
 )
-from conftest import plan, problems
 
 PROVIDERS = {
     "gcp:project": "acme-ml",
@@ -102,7 +102,7 @@ def container_env(job: dict) -> dict[str, Any]:
     "entry, key, words",
     [
         pytest.param(created_gcs(region="eu-west-1"), "region", ["does not apply to a gcs bucket", "s3"], id="region-on-gcs"),
-        pytest.param(s3(create=True, location="EU"), "location", ["does not apply to a s3 bucket"], id="location-on-s3"),
+        pytest.param(s3(create=True, location="EU"), "location", ["does not apply to an s3 bucket"], id="location-on-s3"),
         pytest.param(created_gcs(resourceGroup="rg"), "resourceGroup", ["azure"], id="resource-group-on-gcs"),
         pytest.param(s3(create=True, sasExpiry=EXPIRY), "sasExpiry", ["azure"], id="sas-expiry-on-s3"),
         pytest.param(created_azure(kmsKey="https://vault/keys/k"), "kmsKey", ["customer-managed keys"], id="kms-on-azure"),
@@ -382,7 +382,7 @@ def test_aks_workload_identity_labels_only_its_teams_pods():
 def test_unused_workload_identity_and_aks_for_polystores_are_warned_about():
     unused = plan(catalog({"d": created_gcs()}, cluster={"workloadIdentity": {"eks": EKS_IRSA}}), providers=PROVIDERS)
     assert [str(w) for w in unused.warnings] == [
-        "cluster.workloadIdentity.eks: no team is granted a s3 bucket with managed credentials, so nothing uses it"
+        "cluster.workloadIdentity.eks: no team is granted an s3 bucket with managed credentials, so nothing uses it"
     ]
     aks = plan(catalog({"d": created_azure()}, cluster=AKS_NLP), providers=PROVIDERS)
     [warning] = [str(w) for w in aks.warnings]

@@ -1,6 +1,6 @@
 """Unit and property tests of the names derived from the user's identifiers (components.core.names).
 
-mount-rules.md §1 and §6: Kubernetes names derived from entry names are valid
+docs/mount-rules.md §1 and §6: Kubernetes names derived from entry names are valid
 DNS-1123 labels, deterministic, and never collide; credential variables get
 valid environment names; label values are valid label values.
 """

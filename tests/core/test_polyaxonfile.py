@@ -1,4 +1,4 @@
-"""Reading a run's storage request, image and command from a Polyaxon file (mount-rules.md §3).
+"""Reading a run's storage request, image and command from a Polyaxon file (docs/mount-rules.md §3).
 
 Files are written to pytest's tmp_path; stack runs point at them with `polyaxonfile:`.
 """
@@ -11,10 +11,10 @@ from typing import Any, Union
 
 import pytest
 import yaml
+from conftest import env_of, plan, problems
 
 from components.core.config.polyaxonfile import load_polyaxonfile
 from components.core.errors import ConfigError
-from conftest import env_of, plan, problems
 
 IMAGE = "python:3.12-slim"
 CATALOG = {
@@ -268,7 +268,7 @@ def test_stack_run_without_image_anywhere_is_an_error(tmp_path):
     assert any(p.startswith("runs.train.image: ") for p in found), found
 
 
-# ---------------------------------------------------------------- nothing dropped silently (run-spec §1)
+# ---------------------------------------------------------------- nothing dropped silently (docs/run-spec.md §1)
 
 
 @pytest.mark.parametrize(
@@ -433,7 +433,7 @@ def test_a_stack_run_warns_about_its_files_unused_keys_and_name(tmp_path):
     assert f"{path}: name: not used: the run is named train" in warnings
 
 
-# ---------------------------------------------------------------- params (run-spec §8)
+# ---------------------------------------------------------------- params (docs/run-spec.md §8)
 
 
 def test_declarations_are_rendered_into_run_and_environment(tmp_path):
@@ -491,7 +491,7 @@ def test_a_required_input_without_a_param_is_an_error(tmp_path):
     assert f"{path}: params.other: is not one of the inputs (lr)" in found
 
 
-# ---------------------------------------------------------------- resources in Polyaxon's spelling (run-spec §2)
+# ---------------------------------------------------------------- resources in Polyaxon's spelling (docs/run-spec.md §2)
 
 
 def test_polyaxon_resources_become_kubernetes_quantities(tmp_path):

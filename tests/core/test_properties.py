@@ -1,4 +1,4 @@
-"""Property-based tests of mount resolution against mount-rules.md.
+"""Property-based tests of mount resolution against docs/mount-rules.md.
 
 The strategies build stack configs that are valid by the contract: a catalog
 (data and outputs entries of every kind, odd names, mountPaths none in another's, node
@@ -25,8 +25,8 @@ from conftest import plan
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from components.core.errors import ConfigError
 from components.core.containers import MAIN_CONTAINER, OUTPUTS_INIT_CONTAINER
+from components.core.errors import ConfigError
 
 # --- the contract's vocabulary, written out independently of components/ -----
 

@@ -19,12 +19,12 @@ from decimal import Decimal
 from typing import Optional
 
 import pytest
+from conftest import PROJECT_DIR
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from kubernetes.utils.quantity import parse_quantity as client_parse
 
 from components.core.quantity import parse_quantity
-from conftest import PROJECT_DIR
 
 EXAMPLES = settings(max_examples=500, deadline=None)
 

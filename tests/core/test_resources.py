@@ -1,15 +1,15 @@
 """Resources a run's container gets: quantities parsed as Kubernetes parses them, and held to what the
-API server enforces (run-spec.md §2), with defaults that never break those rules."""
+API server enforces (docs/run-spec.md §2), with defaults that never break those rules."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
+from conftest import job_of, problems
 from kubernetes.utils.quantity import parse_quantity as client_parse
 
 from components.core.resources import parse_quantity
-from conftest import job_of, problems
 
 IMAGE = "trainer:1"
 OUTPUTS = {"outputs": {"o": {"mountPath": "/o", "existingClaim": "o"}}}

@@ -1,4 +1,4 @@
-"""The mount rules of mount-rules.md §1-§8, one test (or parametrized group) per rule and error.
+"""The mount rules of docs/mount-rules.md §1-§8, one test (or parametrized group) per rule and error.
 
 Every test goes through the same door a user does: a stack config (plain dict of
 the config keys) is planned, and the resolved run, its env or its Job manifest
@@ -13,7 +13,6 @@ import re
 from typing import Any, Optional
 
 import pytest
-
 from conftest import env_of, job_of, plan, problems, run_of, storage_of
 
 IMAGE = "python:3.12-slim"

@@ -1,4 +1,4 @@
-"""What a run's Job carries besides its storage (run-spec.md §2-10), for stack runs: each setting, how
+"""What a run's Job carries besides its storage (docs/run-spec.md §2-10), for stack runs: each setting, how
 it combines across the run, its team's runDefaults and the stack's, and every error."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import job_of, plan, problems
 
 IMAGE = "trainer:1"
@@ -470,7 +469,7 @@ def test_a_bucket_read_as_earlier_outputs_gets_its_credentials():
         ({"experiments": [12]}, "12 is a Polyaxon id, which exists only inside Polyaxon"),
         ({"experiments": ["me.project.prep"]}, "is Polyaxon's user.project.run form"),
         ({"experiments": ["shard"]}, "'shard' is a job: list it under jobs"),
-        ({"jobs": ["prep"]}, "'prep' is a experiment: list it under experiments"),
+        ({"jobs": ["prep"]}, "'prep' is an experiment: list it under experiments"),
         ({"experiments": ["prep", "prep"]}, "'prep' is listed twice"),
     ],
 )

@@ -4,7 +4,6 @@ what the node and the container run on, no run in Kubernetes' own namespaces, im
 from __future__ import annotations
 
 import pytest
-
 from conftest import job_of, plan, problems
 
 HOST_OUTPUTS = {"outputs": {"o": {"mountPath": "/outputs", "hostPath": "/tmp/outputs"}}}

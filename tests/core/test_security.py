@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
+from conftest import job_of, plan, problems
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from components.core.security import container_security_context, restricted_violations
-from conftest import job_of, plan, problems
 
 EXAMPLES = settings(max_examples=60, deadline=None, phases=[phase for phase in Phase if phase is not Phase.explain])
 NON_ROOT_POD = {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}

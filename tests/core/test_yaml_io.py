@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import PROJECT, PROJECT_DIR, cli, job_of, plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,6 @@ from components.core.config.stack import config_block, namespace_values, parse_s
 from components.core.errors import ConfigError
 from components.core.plan import plan_stack
 from components.core.yaml_io import load_yaml
-from conftest import PROJECT, PROJECT_DIR, cli, job_of, plan
 
 
 def read(tmp_path: Path, text: str | bytes):

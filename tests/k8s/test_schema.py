@@ -4,12 +4,11 @@ each component constructed through the component provider with camelCase inputs.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-from components.provider import PolyaxonStorageProvider, public_components, schema_path
 from components.core.config.run import RunTemplateArgs
+from components.provider import PolyaxonStorageProvider, public_components, schema_path
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import PROJECT_DIR, cli
 
 CONSOLE = Path(sys.executable).parent / "polyaxon-storage"

@@ -9,11 +9,12 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 import pytest
 import yaml
+from conftest import STACKS, api_server_resource_problems, cli, rendered
 from kubernetes_validate.utils import latest_version
 
 from components.offline import engine
 from components.offline.engine import REDACTED
-from conftest import STACKS, api_server_resource_problems, cli, rendered
+
 # The newest Kubernetes release kubernetes-validate ships schemas for.
 KUBERNETES_VERSION = latest_version()
 

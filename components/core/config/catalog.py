@@ -18,8 +18,10 @@ from pydantic_core import PydanticCustomError
 from ..declare import Input, Model, Spelling
 from ..enums import AccessMode, Choice, OutputsSelection, Store
 from ..errors import TAG_MARKER, Problem
-from ..mounts import mounts_problems
+from ..mounts import host_path_problem, mounts_problems
+from ..names import a
 from ..stores import BUCKET_SCHEMES
+from .chart import CHART_VOLUMES, ChartLogs, ChartStore, ChartVolume, ChartVolumeOnly
 from .filesystems import (
     BucketMountOptions,
     FilesystemOptions,
@@ -244,6 +246,10 @@ class Persistence(Model):
         "first",
         description="How a run that names no outputs gets one: first writable by name, or a stable hash.",
     )
+    # Polyaxon 0.6's platform volumes (chart.py): exported to 0.6, mounted in no run.
+    logs: Optional[ChartLogs] = Field(None, description="Polyaxon 0.6's logs volume or store (export only).")
+    repos: Optional[ChartVolumeOnly] = Field(None, description="Polyaxon 0.6's repos volume (export only).")
+    upload: Optional[ChartVolumeOnly] = Field(None, description="Polyaxon 0.6's upload volume (export only).")
 
     def side(self, side: Side) -> dict[str, Entry]:
         """The entries of one side, the embedded default when it is empty."""
@@ -253,6 +259,12 @@ class Persistence(Model):
         for side in SIDES:
             for name, entry in sorted(self.side(side).items()):
                 yield side, name, entry
+
+    def chart_volumes(self) -> Iterator[tuple[str, Union[ChartVolume, ChartStore]]]:
+        """The 0.6 platform volumes given (logs, repos, upload), in the chart's order."""
+        for key in CHART_VOLUMES:
+            if getattr(self, key) is not None:
+                yield key, getattr(self, key)
 
 
 def is_mounted(entry: Entry) -> bool:
@@ -270,13 +282,31 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
 
     `writable_host_paths`: the stack's allowedWritableHostPaths, besides /tmp.
     """
+    # Buckets mounted through their CSI driver have a mountPath too.
+    volumes: list[tuple[Any, str]] = [
+        (entry, entry_path(side, name)) for side, name, entry in persistence.entries() if is_mounted(entry)
+    ]
+    # Polyaxon 0.6's platform writes its logs, repos and uploads: each is held to the rules of a writable entry.
+    chart = [(volume, f"persistence.{key}") for key, volume in persistence.chart_volumes() if isinstance(volume, ChartVolume)]
     problems: list[Problem] = mounts_problems(
-        # Buckets mounted through their CSI driver have a mountPath too.
-        [(entry, entry_path(side, name)) for side, name, entry in persistence.entries() if is_mounted(entry)],
+        volumes + chart,
         Spelling.CONFIG,
         writable_host_paths,
         "allowedWritableHostPaths",
-        "a run mounts data and outputs together",
+        "a run mounts data and outputs together" + (", and Polyaxon 0.6's logs, repos and upload share their rules" if chart else ""),
+    )
+    for volume, where in chart:
+        # Neither claim nor hostPath: the chart mounts the node's directory at the mountPath itself.
+        found = volume.node_path_is_mount_path and host_path_problem(
+            volume.mount_path, volume.read_only, writable_host_paths, Spelling.CONFIG, "allowedWritableHostPaths"
+        )
+        if found:
+            problems.append(Problem(f"{where}.mountPath", found))
+    problems.extend(
+        problem
+        for key, volume in persistence.chart_volumes()
+        if isinstance(volume, ChartStore)
+        for problem in _bucket_url_problems(f"persistence.{key}", volume)
     )
     defaults = []
     for side, name, entry in persistence.entries():
@@ -307,21 +337,26 @@ def catalog_problems(persistence: Persistence, writable_host_paths: tuple[str, .
 
 
 def _bucket_problems(side: Side, name: str, entry: BucketEntry) -> Iterator[Problem]:
+    yield from _bucket_url_problems(entry_path(side, name), entry)
+    yield from _bucket_option_problems(side, name, entry)
+
+
+def _bucket_url_problems(where: str, entry: Union[BucketEntry, ChartStore]) -> Iterator[Problem]:
+    """A bucket's URL matches its store; its secret and secretKey go together."""
     schemes = BUCKET_SCHEMES[entry.store]
     scheme = next((s for s in schemes if entry.bucket.startswith(s)), None)
     if scheme is None or entry.bucket == scheme:
         yield Problem(
-            entry_path(side, name, "bucket"),
+            f"{where}.bucket",
             f"{entry.bucket!r} does not match store {entry.store}: write it as "
             f"{' or '.join(s + '<bucket>' for s in schemes)}",
         )
     if (entry.secret is None) != (entry.secret_key is None):
         missing = "secretKey" if entry.secret_key is None else "secret"
         yield Problem(
-            entry_path(side, name, missing),
+            f"{where}.{missing}",
             "secret and secretKey go together: name the secret and the key holding the credentials",
         )
-    yield from _bucket_option_problems(side, name, entry)
 
 
 # Which stores take each option; the creation options apply only to a bucket the stack creates.
@@ -345,7 +380,7 @@ def _bucket_option_problems(side: Side, name: str, entry: BucketEntry) -> Iterat
                 if option == "kmsKey"
                 else f"it is an option of {' and '.join(stores)} buckets"
             )
-            yield Problem(entry_path(side, name, option), f"does not apply to a {entry.store} bucket: {why}")
+            yield Problem(entry_path(side, name, option), f"does not apply to {a(entry.store + ' bucket')}: {why}")
     for option in CREATION_OPTIONS:
         if option in given and not entry.create and entry.store in STORE_OPTIONS.get(option, (entry.store,)):
             yield Problem(

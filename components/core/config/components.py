@@ -40,7 +40,8 @@ class CredentialsSecretArgs(Model):
 
     team: Identifier = Field(description="The team whose runs read it (one of the namespace's teams).")
     data: Annotated[Input[dict[CliText, Input[CliText]]], SECRET] = Field(
-        description="Key -> the credentials as text (a bucket's, as polystores reads them); stored as a secret."
+        description="Key -> the credentials as text (a bucket's, as polystores reads them, or as Polyaxon v2 reads "
+        "them); stored as a secret."
     )
     access: Choice[Access] = Field(
         description="read-only or read-write: what the credentials' identity is granted (annotation "
@@ -62,10 +63,10 @@ class TeamNamespaceArgs(Model):
     pod_security: Choice[PodSecurityLevel] = Field(
         PodSecurityLevel.RESTRICTED, description="The Pod Security level enforced there."
     )
-    container_defaults: Optional[Resources] = Field(
+    container_defaults: Optional[Input[Resources]] = Field(
         None, description="A LimitRange giving these to every container there that does not set them."
     )
-    quota: Optional[Quota] = Field(None, description="A ResourceQuota's spec.hard: what all pods there may use together.")
+    quota: Optional[Input[Quota]] = Field(None, description="A ResourceQuota's spec.hard: what all pods there may use together.")
     service_account_annotations: dict[Identifier, Input[dict[QualifiedName, Input[CliText]]]] = Field(
         default_factory=dict, description="Team -> annotations of its ServiceAccount, such as a workload identity's."
     )

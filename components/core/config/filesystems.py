@@ -37,6 +37,7 @@ from ..enums import (
     FilestoreTier,
 )
 from ..errors import Problem, child
+from ..names import a
 from ..resources import parse_quantity
 from ..security import NON_ROOT_UID
 from .fields import Capacity, CliText, MountPath, NonEmptyText, cli_text
@@ -268,15 +269,15 @@ def filesystem_problems(entry: FilesystemOptions, path: str, side: str) -> Itera
         )
     for option, kinds in FILESYSTEM_OPTIONS.items():
         if option in given and kind not in kinds:
-            yield Problem(at(option), f"does not apply to {_a(kind)} filesystem: it is an option of {' and '.join(kinds)}")
+            yield Problem(at(option), f"does not apply to {a(kind)} filesystem: it is an option of {' and '.join(kinds)}")
     for option in REQUIRED[kind]:
         if option not in given:
-            yield Problem(at(option), f"required for {_a(kind)} filesystem: {WHY_REQUIRED[option]}")
+            yield Problem(at(option), f"required for {a(kind)} filesystem: {WHY_REQUIRED[option]}")
     pattern, rule = NAME_RULES[kind]
     if not pattern.fullmatch(entry.name):
         yield Problem(at("name"), f"{entry.name!r} is not {rule}")
     if entry.protocol is not None and kind in PROTOCOLS and entry.protocol not in PROTOCOLS[kind]:
-        yield Problem(at("protocol"), f"{_a(kind)} filesystem serves {' or '.join(PROTOCOLS[kind])}")
+        yield Problem(at("protocol"), f"{a(kind)} filesystem serves {' or '.join(PROTOCOLS[kind])}")
         return  # the rules below read the protocol
     gib = None
     if entry.size is not None:
@@ -301,10 +302,6 @@ def filesystem_problems(entry: FilesystemOptions, path: str, side: str) -> Itera
         yield from efs_problems(entry.subnets, entry.clients, at)
     else:
         yield from azure_files_problems(entry.account, gib, entry.protocol_name, bool(entry.root_squash), at)
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[0].lower() in 'aeiou' else 'a'} {word}"
 
 
 def filestore_problems(
@@ -333,11 +330,11 @@ def filestore_problems(
     if location is not None:
         regional = tier in REGIONAL_TIERS
         if regional and not GCP_REGION.fullmatch(location):
-            yield Problem(at("location"), f"{_a(tier)} instance goes in a region, such as europe-west1, not {location!r}")
+            yield Problem(at("location"), f"{a(tier)} instance goes in a region, such as europe-west1, not {location!r}")
         elif not regional and not GCP_ZONE.fullmatch(location):
-            yield Problem(at("location"), f"{_a(tier)} instance goes in a zone, such as europe-west1-b, not {location!r}")
+            yield Problem(at("location"), f"{a(tier)} instance goes in a zone, such as europe-west1-b, not {location!r}")
     if gib is not None and not (tier == "REGIONAL" and REGIONAL_SMALL_MIN <= gib < FILESTORE_SIZES["REGIONAL"][0][0]):
-        yield from _size_problems(gib, FILESTORE_SIZES[tier], at("size"), f"{_a(tier)} Filestore instance")
+        yield from _size_problems(gib, FILESTORE_SIZES[tier], at("size"), f"{a(tier)} Filestore instance")
     for index, client in enumerate(clients):
         if SECURITY_GROUP_ID.fullmatch(client):
             yield Problem(f"{at('clients')}[{index}]", f"{client!r} is a security group: Filestore exports to CIDR ranges")

@@ -1,4 +1,4 @@
-"""Polyaxon files (v0.x: `version: 1`, kind `experiment` or `job`), read strictly (run-spec.md §1).
+"""Polyaxon files (v0.x: `version: 1`, kind `experiment` or `job`), read strictly (docs/run-spec.md §1).
 
 Every key of a v0.x file is known: it is honoured, refused with a clear error
 (other kinds, distributed replicas, v1 files), or, where it is metadata or
@@ -21,8 +21,6 @@ from pydantic import Field, JsonValue, create_model
 from ..declare import FileModel, Spelling, parse, settings_of
 from ..enums import Choice, LogLevel
 from ..errors import ConfigError, Problem, child
-from ..resources import ResourceLayer, polyaxon_quantity
-from ..settings import Layer
 from ..yaml_io import load_yaml
 from .fields import FileImageReference, ParamName
 from .pod import PolyaxonResources
@@ -135,27 +133,6 @@ class FileSettings:
     """Run setting -> the file's path of it (`train.yaml: environment.node_selector`)."""
     resources: Optional[PolyaxonResources] = None
     resources_path: str = ""
-
-    def layer(self, gpu_resource: str, tpu_resource: str) -> Layer:
-        """The file's layer of a run's settings, its resources in Kubernetes' spelling."""
-        return Layer(self.values, self.paths, file_resources(self.resources, self.resources_path, gpu_resource, tpu_resource))
-
-
-def file_resources(
-    resources: Optional[PolyaxonResources], path: str, gpu_resource: str, tpu_resource: str
-) -> ResourceLayer:
-    """Polyaxon's `resources` (cpu cores, memory MiB, gpu, tpu) as requests and limits, each at its file path."""
-    names = {"cpu": "cpu", "memory": "memory", "gpu": gpu_resource, "tpu": tpu_resource}
-    sides: dict[str, dict[str, str]] = {"requests": {}, "limits": {}}
-    paths = {}
-    for kind, name in names.items():
-        amounts = getattr(resources, kind) if resources else None
-        for side in sides:
-            amount = getattr(amounts, side) if amounts else None
-            if amount is not None:
-                sides[side][name] = polyaxon_quantity(kind, amount)
-                paths[side, name] = child(child(path, kind), side)
-    return ResourceLayer(path, sides["requests"], sides["limits"], paths)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A run, declared once: its defaults, its settings, what it mounts, and the template its Jobs come from.
 
-These models are the run's one declaration (run-spec.md, mount-rules.md §6).
+These models are the run's one declaration (docs/run-spec.md, docs/mount-rules.md §6).
 The stack config's `runs`, `runDefaults` and `teams.<t>.runDefaults` are them in
 camelCase; `RunTemplate`'s args are them in snake_case (its schema derives from
 them); a Polyaxon file's `environment` keys are each setting's `file` keys;
@@ -17,6 +17,7 @@ from pydantic import Field, JsonValue, ValidationInfo, model_validator
 
 from ..declare import Combine, Input, Model, setting, spelling_of
 from ..enums import Choice, ImagePullPolicy, LogLevel, PodSecurityLevel, RunKind, Store
+from ..names import a
 from ..pending import is_pending
 from ..stores import BUCKET_SCHEMES
 from .fields import (
@@ -202,7 +203,7 @@ class MountArgs(Model):
                 problems.append(f"{key('workload_identity')} reaches the bucket without a Secret: drop {key('secret')}")
         else:
             if self.mount_path is None:
-                problems.append(f"a {key(kind)} mount needs a {key('mount_path')}")
+                problems.append(f"{a(key(kind) + ' mount')} needs {a(key('mount_path'))}")
             problems += [
                 f"{key(field)} belongs to a bucket mount"
                 for field in ("store", "secret", "secret_key")
@@ -249,7 +250,7 @@ class RunArgs(RunSettings):
 class TeamBounds(Model):
     """What a team's runs may use beyond storage: its quota, and the names its runs may give."""
 
-    quota: Optional[Quota] = Field(
+    quota: Optional[Input[Quota]] = Field(
         None, description="The namespace's ResourceQuota (spec.hard): a run that could never fit it is refused."
     )
     service_accounts: list[ObjectName] = Field(

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional, Union
 from pydantic import Field, ValidationInfo, model_validator
 
 from ..declare import Model, Spelling, parse, spelling_of
+from ..enums import Choice, ExportFormat
 from ..errors import ConfigError, Problem, child
 from ..mounts import system_location_problem
 from .catalog import Persistence
@@ -134,6 +135,11 @@ class StackConfig(TeamBounds, JobSettings, PodAllowances, WritableHostPaths):
     default_resources: Optional[Resources] = Field(None, description="The old name of runDefaults.resources.")
     credentials_rotation: Optional[Rfc3339Time] = Field(
         None, description="When managed credentials were last rotated: changing it replaces every key and SAS."
+    )
+    exports: list[Choice[ExportFormat]] = Field(
+        default_factory=list,
+        description="Polyaxon deployments whose Helm values the stack outputs (polyaxonValues): polyaxon-0.6, "
+        "polyaxon-v2; polyaxon-v2 also writes each team's credentials in v2's layout.",
     )
 
 
