@@ -7,13 +7,12 @@ for a filesystem the plan has.
 """
 
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any, Mapping, Optional
 
 import pulumi
 
 from .clouds.common import CloudContext
-from .clouds.wiring import RegisteredCloud
+from .clouds.wiring import RegisteredCloud, cloud_module
 from .conventions import READ_ONLY, READ_WRITE
 from .core.clouds import AKS_CLIENT_ID_ANNOTATION
 from .core.config.catalog import BucketEntry, FilesystemEntry
@@ -44,13 +43,13 @@ class RegisteredFilesystems:
 
 
 def register_filesystems(plan: MountedStoragePlan, context: CloudContext) -> RegisteredFilesystems:
-    """Each filesystem's component, from its cloud's module, imported (with its SDK) here and only here."""
+    """Each filesystem's component, from its cloud's module (imported with its SDK only here)."""
     components = {}
     for filesystem in plan.filesystems:
         entry = filesystem.item.entry
         assert isinstance(entry, FilesystemEntry)
         cloud = FILESYSTEMS[entry.filesystem]
-        module = import_module(cloud.filesystem_module)
+        module = cloud_module(cloud, cloud.filesystem_module, f"{entry.filesystem} filesystems")
         component = getattr(module, cloud.filesystem_component)(identity(entry), module.stack_args(filesystem, context))
         components[filesystem.item.side, filesystem.item.name] = component
     return RegisteredFilesystems(plan, components)
