@@ -21,7 +21,8 @@ Then, as whole processes: the `render` command on a generated 20-team,
 engine, registers as many plain Kubernetes objects as `render` prints and
 prints them the same way. Then a generated stack with buckets created on all
 three clouds (20 teams, 30 buckets, 200 runs) against the engine registering as
-many resources. Then the time to resolve one run in a stack with few and with
+many resources, and one creating managed filesystems and mounting buckets
+through CSI on all three clouds against the same. Then the time to resolve one run in a stack with few and with
 many other runs, the import time of `render dev` against a bare `import
 pulumi_kubernetes`, and which cloud SDKs rendering each stack in stacks/
 imports. Results go to stdout, and with --write to bench/results.md.
@@ -56,9 +57,10 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 import pulumi_kubernetes as kubernetes  # noqa: E402
 
-from components.core.config.catalog import BucketEntry  # noqa: E402
+from components.core.config.catalog import BucketEntry, FilesystemEntry  # noqa: E402
 from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
 from components.core.plan import plan_run, plan_stage  # noqa: E402
+from components.core.stores import FILESYSTEMS  # noqa: E402
 from components.offline import engine  # noqa: E402
 from components.offline.project import Project  # noqa: E402
 from components.offline.render import render  # noqa: E402
@@ -76,6 +78,11 @@ INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against am
 PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.25
 # Teams x buckets (a third per cloud, all created) x runs per team, held to the floor's 1.25x.
 CLOUD_SIZE, CLOUD_RATIO = (20, 30, 10), 1.25
+# Teams x managed filesystems and CSI-mounted buckets (half each, a third of each per cloud) x runs per team.
+FILESYSTEM_SIZE, FILESYSTEM_RATIO = (20, 12, 10), 1.25
+# The stacks with cloud resources are measured best of more: the clouds' SDK classes make their floor, and so each
+# ratio, vary most from one run to the next on a shared machine.
+CLOUD_REPEATS = 5
 CLOUD_PROVIDERS = {
     "gcp:project": "bench",
     "aws:region": "eu-west-1",
@@ -223,6 +230,60 @@ def cloud_config(size: Size) -> dict[str, Any]:
     }
 
 
+def filesystem_config(size: Size) -> dict[str, Any]:
+    """Managed filesystems (writable outputs) and buckets mounted through CSI (read-only data), half each, a third
+    of each on Filestore/GCS, EFS/S3 and Azure Files/Blob. Each team works on one cloud (team i on cloud i % 3): it
+    writes one filesystem and reads one bucket there, so every filesystem and bucket serves several namespaces.
+    Teams on GCP and AWS reach them through workload identity (what gcsfuse and Mountpoint mount with); on Azure,
+    every other team too, the rest with the container's SAS."""
+    teams_count, entries, runs_per_team = size.teams, size.volumes, size.runs_per_team
+    filesystems = (
+        lambda index: {"filesystem": "filestore", "name": f"bench-{index}", "size": "1Ti", "location": "europe-west1-b",
+                       "network": "bench", "clients": ["10.8.0.0/14"]},
+        lambda index: {"filesystem": "efs", "name": f"bench-{index}", "vpcId": "vpc-0bench",
+                       "subnets": ["subnet-a", "subnet-b"], "clients": ["sg-0123456789abcdef0"]},
+        lambda index: {"filesystem": "azurefiles", "name": f"share-{index}", "account": f"benchfiles{index}",
+                       "resourceGroup": "rg-bench", "subnetId": "/subnets/storage", "size": "1Ti"},
+    )  # fmt: skip
+    buckets = (
+        lambda index: {"store": "gcs", "bucket": f"gs://bench-csi-{index}/train", "location": "EU"},
+        lambda index: {"store": "s3", "bucket": f"s3://bench-csi-{index}/train"},
+        lambda index: {"store": "azure", "bucket": f"wasbs://csi-{index}@benchcsi.blob.core.windows.net/train",
+                       "resourceGroup": "rg-bench", "sasExpiry": "2030-01-01T00:00:00Z"},
+    )  # fmt: skip
+    outputs, data = {}, {}
+    for index in range(entries // 2):
+        outputs[f"fs{index}"] = {"create": True, "mountPath": f"/outputs/fs{index}", **filesystems[index % 3](index)}
+        data[f"csi{index}"] = {"create": True, "readOnly": True, "mount": "csi", "mountPath": f"/data/csi{index}",
+                               **buckets[index % 3](index)}  # fmt: skip
+    teams, runs = {}, {}
+    for team_index in range(teams_count):
+        team, cloud = f"team{team_index}", team_index % 3
+        mine = [index for index in range(entries // 2) if index % 3 == cloud]
+        chosen = mine[(team_index // 3) % len(mine)]
+        teams[team] = {"namespace": f"ns-{team}", "data": [f"csi{chosen}"], "outputs": [f"fs{chosen}"]}
+        for run_index in range(runs_per_team):
+            run: dict[str, Any] = {"team": team, "image": "ghcr.io/acme/trainer:1.0", "command": ["python", "-m", "train"]}
+            if run_index % 2:
+                run["data_refs"] = []
+            runs[f"{team}-run{run_index}"] = run
+    azure_keyless = [f"team{index}" for index in range(2, teams_count, 6)]
+    workload_identity = {
+        "gke": {"teams": [f"team{index}" for index in range(0, teams_count, 3)]},
+        "eks": {"teams": [f"team{index}" for index in range(1, teams_count, 3)],
+                "oidcProviderArn": "arn:aws:iam::1:oidc-provider/o", "oidcIssuer": "https://o"},
+        "aks": {"teams": azure_keyless, "oidcIssuerUrl": "https://o", "resourceGroup": "rg-identities"},
+    }  # fmt: skip
+    return {
+        **PROJECT.defaults(),
+        "credentialsRotation": "2026-10-01",
+        "persistence": {"data": data, "outputs": outputs},
+        "cluster": {"workloadIdentity": workload_identity},
+        "teams": teams,
+        "runs": runs,
+    }
+
+
 def full_keys(values: dict[str, Any], providers: dict[str, str] = {}) -> dict[str, Any]:
     return {**providers, **{f"{PROJECT.name}:{key}": value for key, value in values.items()}}
 
@@ -270,7 +331,7 @@ def cloud_floor_program(mix: Counter[str], count: int) -> Callable[[], int]:
     """
     import pulumi_aws as aws
     import pulumi_gcp as gcp
-    from pulumi_azure_native import authorization, managedidentity, storage
+    from pulumi_azure_native import authorization, managedidentity, network, storage
 
     policy = '{"Statement": []}'
     classes: dict[str, Callable[[str], Any]] = {
@@ -305,6 +366,23 @@ def cloud_floor_program(mix: Counter[str], count: int) -> Callable[[], int]:
             lambda name: managedidentity.FederatedIdentityCredential(
                 name, resource_group_name="rg", resource_name_="i", audiences=["a"], issuer="i", subject="s"
             ),
+        "gcp:filestore/instance:Instance":
+            lambda name: gcp.filestore.Instance(name, tier="BASIC_HDD", file_shares={"name": "s", "capacity_gb": 1024},
+                                                networks=[{"network": "n", "modes": ["MODE_IPV4"]}]),
+        "aws:efs/fileSystem:FileSystem": lambda name: aws.efs.FileSystem(name, encrypted=True),
+        "aws:efs/backupPolicy:BackupPolicy":
+            lambda name: aws.efs.BackupPolicy(name, file_system_id="fs-1", backup_policy={"status": "ENABLED"}),
+        "aws:efs/mountTarget:MountTarget": lambda name: aws.efs.MountTarget(name, file_system_id="fs-1", subnet_id="s"),
+        "aws:efs/accessPoint:AccessPoint": lambda name: aws.efs.AccessPoint(name, file_system_id="fs-1"),
+        "aws:ec2/securityGroup:SecurityGroup": lambda name: aws.ec2.SecurityGroup(name, vpc_id="v"),
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+            lambda name: aws.vpc.SecurityGroupIngressRule(name, security_group_id="sg", ip_protocol="tcp"),
+        "azure-native:storage:FileServiceProperties":
+            lambda name: storage.FileServiceProperties(name, account_name="a", resource_group_name="rg"),
+        "azure-native:storage:FileShare": lambda name: storage.FileShare(name, account_name="a", resource_group_name="rg"),
+        "azure-native:network:PrivateEndpoint": lambda name: network.PrivateEndpoint(name, resource_group_name="rg"),
+        "azure-native:network:PrivateDnsZoneGroup":
+            lambda name: network.PrivateDnsZoneGroup(name, resource_group_name="rg", private_endpoint_name="p"),
     }  # fmt: skip
 
     def program() -> int:
@@ -500,10 +578,14 @@ def cloud_sdks_imported(stack: str) -> list[str]:
 
 
 def sdks_needed(stack: str) -> list[str]:
-    """The cloud SDKs a stack's bucket entries could justify: those it creates or manages credentials for."""
+    """The cloud SDKs a stack's entries could justify: the buckets it creates or manages credentials for, and the
+    filesystems it creates."""
     config = parse_stack_config(namespace_values(PROJECT.stack_config(PROJECT.stack_file(stack)).values, PROJECT.name))
     stores = {entry.store for _, _, entry in config.persistence.entries() if isinstance(entry, BucketEntry) and entry.managed}
-    return sorted(STORE_SDKS[store] for store in stores)
+    stores |= {
+        FILESYSTEMS[entry.filesystem].store for _, _, entry in config.persistence.entries() if isinstance(entry, FilesystemEntry)
+    }
+    return sorted({STORE_SDKS[store] for store in stores})
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -531,6 +613,7 @@ def report(
     measurements: list[Measurement],
     processes: Measurement,
     clouds: Measurement,
+    filesystems: Measurement,
     resolution: dict[int, float],
     imports: dict[str, tuple[float, float]],
     sdks: dict[str, tuple[list[str], list[str]]],
@@ -584,6 +667,13 @@ def report(
             f"{CLOUD_SIZE[0] * CLOUD_SIZE[2]} runs), at most {CLOUD_RATIO}x the floor",
             f"{clouds.ratio:.2f}x at {clouds.objects:,}",
             verdict(clouds.ratio <= CLOUD_RATIO),
+        ],
+        [
+            f"a stack creating managed filesystems and mounting buckets through CSI on three clouds "
+            f"({FILESYSTEM_SIZE[0]} teams, {FILESYSTEM_SIZE[1]} entries, {FILESYSTEM_SIZE[0] * FILESYSTEM_SIZE[2]} runs), "
+            f"at most {FILESYSTEM_RATIO}x the floor",
+            f"{filesystems.ratio:.2f}x at {filesystems.objects:,}",
+            verdict(filesystems.ratio <= FILESYSTEM_RATIO),
         ],
         [
             "resolving one run does not depend on the other runs",
@@ -640,9 +730,23 @@ def report(
             "same engine registering, per cloud resource type, as many resources of the same SDK class with "
             "constant inputs (pulumi_azure_native's classes alone cost 10 to 20 times a ConfigMap: a score of "
             "aliases each), and plain ConfigMaps for the Kubernetes objects and Jobs. Best of "
-            f"{REPEATS}, alternately.",
+            f"{CLOUD_REPEATS}, alternately.",
             "",
             ratio_table("objects", "program s", clouds),
+            "",
+            "## Managed filesystems and CSI buckets",
+            "",
+            f"*program*: a generated stack creating {FILESYSTEM_SIZE[1] // 2} shared filesystems (Filestore, EFS and "
+            f"Azure Files, a third each: writable outputs, a directory per namespace) and mounting "
+            f"{FILESYSTEM_SIZE[1] // 2} buckets through their CSI drivers (GCS, S3, Azure Blob: read-only data), for "
+            f"{FILESYSTEM_SIZE[0]} teams with {FILESYSTEM_SIZE[2]} runs each, each team on one cloud, writing one of "
+            "its filesystems and reading one of its buckets: the filesystems, their network access, access points and "
+            "directory Jobs, a volume and claim per namespace and entry, the buckets, their grants and identities, "
+            "and the SAS Secrets Azure volumes mount with. *floor*: as for cloud buckets, the same SDK classes with "
+            f"constant inputs, and plain ConfigMaps for the Kubernetes objects and Jobs. Best of {CLOUD_REPEATS}, "
+            "alternately.",
+            "",
+            ratio_table("objects", "program s", filesystems),
             "",
             "## Resolving one run",
             "",
@@ -689,6 +793,7 @@ def main() -> int:
     # Warm up: the first resource of a kind imports its pulumi_kubernetes module (and the clouds' SDKs).
     under_mock_engine(catalog_config(SIZES[0]), our_program)
     under_mock_engine(cloud_config(Size(3, 6, 1)), our_program, CLOUD_PROVIDERS)
+    under_mock_engine(filesystem_config(Size(3, 6, 1)), our_program, CLOUD_PROVIDERS)
     under_mock_engine({}, floor_program(1))
 
     measurements = []
@@ -701,14 +806,24 @@ def main() -> int:
     processes = measure_processes()
     print(f"whole process: render {processes.program:.2f} s, floor {processes.floor:.2f} s, {processes.ratio:.2f}x", flush=True)
     cloud_size = Size(*CLOUD_SIZE)
-    clouds = measure(cloud_size, arguments.repeats, cloud_config(cloud_size), CLOUD_PROVIDERS, CLOUD_PACKAGES)
+    cloud_repeats = max(arguments.repeats, CLOUD_REPEATS)
+    clouds = measure(cloud_size, cloud_repeats, cloud_config(cloud_size), CLOUD_PROVIDERS, CLOUD_PACKAGES)
     print(f"cloud buckets: {clouds.objects:,} objects, program {clouds.program:.2f} s, floor {clouds.floor:.2f} s, {clouds.ratio:.2f}x", flush=True)
+    filesystem_size = Size(*FILESYSTEM_SIZE)
+    filesystems = measure(
+        filesystem_size, cloud_repeats, filesystem_config(filesystem_size), CLOUD_PROVIDERS, CLOUD_PACKAGES
+    )
+    print(
+        f"filesystems: {filesystems.objects:,} objects, program {filesystems.program:.2f} s, floor "
+        f"{filesystems.floor:.2f} s, {filesystems.ratio:.2f}x",
+        flush=True,
+    )
     resolution = resolution_times()
     imports = import_times(
         {"render": ["-m", "components", "render", "dev"], "kubernetes": ["-c", "import pulumi_kubernetes"]}
     )
     sdks = {stack: (cloud_sdks_imported(stack), sdks_needed(stack)) for stack in STACKS}
-    text = report(measurements, processes, clouds, resolution, imports, sdks, arguments.repeats)
+    text = report(measurements, processes, clouds, filesystems, resolution, imports, sdks, arguments.repeats)
     print(f"\n{text}")
     if arguments.write:
         RESULTS.write_text(text)

@@ -2,16 +2,20 @@
 
 The public API, for Pulumi programs of your own:
 
-- components: `TeamNamespace`, `NfsStorage`, `RunTemplate` (with their args:
-  `TeamNamespaceArgs`, `CredentialsSecretArgs`, `NfsStorageArgs`,
+- components: `TeamNamespace`, `NfsStorage`, `CsiStorage`, `SharedDirectories`,
+  `RunTemplate` (with their args: `TeamNamespaceArgs`, `CredentialsSecretArgs`,
+  `NfsStorageArgs`, `CsiStorageArgs`, `SharedDirectoriesArgs`,
   `RunTemplateArgs`, `RunArgs`, `MountArgs`), each checking its args before it
   registers anything and raising `ComponentArgsError` with every problem;
 - cloud components, each loading its cloud's SDK only when first used:
   `GcsBuckets`, `S3Buckets`, `AzureBlobContainers` (with `GcsBucketsArgs`,
-  `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them);
+  `S3BucketsArgs`, `AzureBlobContainersArgs` and the types inside them), and
+  the managed filesystems `FilestoreShare`, `EfsFileSystem`, `AzureFileShare`
+  (with their args and `DirectoryArgs`);
 - the enumerations their args take: `PodSecurityLevel`, `Access`, `RunKind`,
-  `Store`, `ImagePullPolicy`, `LogLevel` (and `ExportFormat`, which
-  `polyaxon_values` takes);
+  `Store`, `ImagePullPolicy`, `LogLevel`, `FilestoreTier`, `FilesystemProtocol`,
+  `ConnectMode`, `EfsPerformanceMode`, `EfsThroughputMode`, `EfsTransition`
+  (and `ExportFormat`, which `polyaxon_values` takes);
 - the pure core: `parse_stack` and `plan_stack` (a stack config's values to a
   plan, every problem at once: `plan_stack(parse_stack(values), base_dir, project)`),
   `parse_stack_config` (the parsed config alone), `polyaxon_values` (a parsed
@@ -57,12 +61,29 @@ _EXPORTS = {
     "AzureContainerArgs": "components.clouds.azure",
     "AzureTeamArgs": "components.clouds.azure",
     "AksBindingArgs": "components.clouds.azure",
+    "CsiStorage": "components.k8s.csi",
+    "CsiStorageArgs": "components.k8s.csi",
+    "SharedDirectories": "components.k8s.directories",
+    "SharedDirectoriesArgs": "components.k8s.directories",
+    "FilestoreShare": "components.clouds.filestore",
+    "FilestoreShareArgs": "components.clouds.filestore",
+    "DirectoryArgs": "components.clouds.common",
+    "EfsFileSystem": "components.clouds.efs",
+    "EfsFileSystemArgs": "components.clouds.efs",
+    "AzureFileShare": "components.clouds.azure_files",
+    "AzureFileShareArgs": "components.clouds.azure_files",
     "PodSecurityLevel": "components.core.enums",
     "Access": "components.core.enums",
     "RunKind": "components.core.enums",
     "Store": "components.core.enums",
     "ImagePullPolicy": "components.core.enums",
     "LogLevel": "components.core.enums",
+    "FilestoreTier": "components.core.enums",
+    "FilesystemProtocol": "components.core.enums",
+    "ConnectMode": "components.core.enums",
+    "EfsPerformanceMode": "components.core.enums",
+    "EfsThroughputMode": "components.core.enums",
+    "EfsTransition": "components.core.enums",
     "ExportFormat": "components.core.enums",
     "parse_stack": "components.core.config.stack",
     "parse_stack_config": "components.core.config.stack",

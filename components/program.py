@@ -3,9 +3,10 @@
 `__main__.py` (under `pulumi up`) and the offline renderer both call `main()`.
 Every config problem is found by the plan, before anything is registered;
 then the components are wired through their Outputs: each cloud's identities
-and credentials into the TeamNamespaces, and a TeamNamespace's namespace,
-ServiceAccounts, Secrets and Pod Security level and an NfsStorage's claim into
-each RunTemplate. Wiring only: every rule is the components' (and the plan's).
+and credentials into the TeamNamespaces, each managed filesystem's server and
+volume sources into its volumes (`mounting.py`), and a TeamNamespace's
+namespace, ServiceAccounts, Secrets and Pod Security level and a volume's claim
+into each RunTemplate. Wiring only: every rule is the components' (and the plan's).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .core.resolve import default_outputs_candidates
 from .core.stores import PROVIDER_KEYS
 from .core.volumes import data_paths_value
 from .k8s.nfs import NfsStorage
+from .mounting import filesystems_output, register_filesystems, register_volumes, volume_secrets
 from .k8s.run_template import RunTemplate
 from .k8s.team_namespace import TeamNamespace
 
@@ -55,6 +57,10 @@ class StackComponents:
     """Job spec per run."""
     clouds: dict[str, Any]
     """The cloud component per store (GcsBuckets, S3Buckets, AzureBlobContainers) with buckets to create or grant."""
+    filesystems: dict[tuple[str, str], Any]
+    """The filesystem's component (FilestoreShare, EfsFileSystem, AzureFileShare) per (side, entry)."""
+    volumes: dict[tuple[str, str, str], Any]
+    """NfsStorage or CsiStorage of a managed filesystem or a CSI-mounted bucket per (namespace, side, entry)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
         provider=config.provider,
     )
     clouds = [register_cloud(cloud, context) for cloud in plan.clouds]
+    filesystems = register_filesystems(plan.mounted, context)
     namespaces = {
         namespace.name: TeamNamespace(
             namespace.name,
@@ -176,9 +183,10 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                     for team in namespace.teams
                     if (annotations := service_account_annotations(clouds, team.name)) is not None
                 },
-                "credentials": credentials_secrets(
-                    clouds, {team.name: team for team in namespace.teams}, plan.exports.secrets
-                ),
+                "credentials": {
+                    **credentials_secrets(clouds, {team.name: team for team in namespace.teams}, plan.exports.secrets),
+                    **volume_secrets(filesystems, clouds, namespace.name),
+                },
             },
         )
         for namespace in plan.namespaces
@@ -201,12 +209,15 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
                     "mount_options": list(entry.mount_options),
                 },
             )
+    volumes = register_volumes(filesystems, clouds, namespaces, plan.config.init_image, config.layout)
     # Each team's runs, in plan order, grouped in one pass (not one pass over every run per team).
     team_runs: dict[str, list[RunPlan]] = defaultdict(list)
     for run in plan.runs:
         team_runs[run.team.name].append(run)
     templates = {
-        team.name: RunTemplate(team.name, _run_template_args(plan, team, team_runs[team.name], namespaces, nfs, config))
+        team.name: RunTemplate(
+            team.name, _run_template_args(plan, team, team_runs[team.name], namespaces, {**nfs, **volumes}, config)
+        )
         for team in plan.teams
         if team_runs[team.name]
     }
@@ -221,6 +232,7 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
             for team in plan.teams
         },
     )
+    pulumi.export("filesystems", filesystems_output(filesystems, volumes))
     if plan.config.exports:
         # Format -> team -> Helm values: planned from the layout and the provider settings it names.
         pulumi.export("polyaxonValues", config.layout(plan.exports.values, plan.exports.providers))
@@ -230,6 +242,8 @@ def register(plan: StackPlan, config: StackConfigValues) -> StackComponents:
         runs=templates,
         jobs=jobs,
         clouds={cloud.plan.store: cloud.component for cloud in clouds},
+        filesystems=filesystems.components,
+        volumes=volumes,
     )
 
 
@@ -238,11 +252,11 @@ def _run_template_args(
     team: TeamAccess,
     runs: list[RunPlan],
     namespaces: dict[str, TeamNamespace],
-    nfs: dict[tuple[str, str, str], NfsStorage],
+    claims: dict[tuple[str, str, str], Any],
     config: StackConfigValues,
 ) -> dict[str, Any]:
     """A team's planned runs as a RunTemplate's args, wired to its namespace, ServiceAccount, Pod Security level,
-    Secrets and NFS claims."""
+    Secrets and claims (NfsStorage's, CsiStorage's)."""
     namespace = namespaces[team.namespace]
     managed = {
         access.secret for cloud in plan.clouds for access in cloud.teams if access.team.name == team.name and access.secret
@@ -250,7 +264,7 @@ def _run_template_args(
 
     def wired(side: str, mount: MountArgs) -> dict[str, Any]:
         args = mount.model_dump(exclude_defaults=True)
-        storage = nfs.get((team.namespace, side, mount.name))
+        storage = claims.get((team.namespace, side, mount.name))
         if storage is not None:
             args["claim_name"] = storage.claim_name
         if mount.secret in managed:

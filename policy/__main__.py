@@ -1,7 +1,7 @@
 """The polyaxon-storage policy pack: `pulumi preview --policy-pack policy` runs this file.
 
-Policies live by domain (buckets.py, workloads.py, credentials.py, sharing
-shared.py); each one's enforcement level comes from enforcement.json
+Policies live by domain (buckets.py, workloads.py, credentials.py,
+filesystems.py, sharing shared.py); each one's enforcement level comes from enforcement.json
 (mandatory, advisory or disabled), and a stack can still override it with
 `--policy-pack-config`. Pulumi runs this file as `__main__` with this folder on
 sys.path; importing it (tests do) only builds the list of policies:
@@ -15,6 +15,7 @@ from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 
 from buckets import bucket_encryption, bucket_public_access_prevention, s3_bucket_encryption, s3_bucket_public_access_block
 from credentials import read_only_secret_read_only_grants
+from filesystems import azure_files_private, csi_volume_read_only, efs_nfs_from_clients_only, filesystem_protected_encrypted
 from workloads import no_writable_host_path, persistent_volume_retain
 
 PACK_NAME = "polyaxon-storage"
@@ -28,6 +29,10 @@ POLICIES: list[Policy] = [
     no_writable_host_path,
     persistent_volume_retain,
     read_only_secret_read_only_grants,
+    filesystem_protected_encrypted,
+    efs_nfs_from_clients_only,
+    azure_files_private,
+    csi_volume_read_only,
 ]
 
 
@@ -51,8 +56,9 @@ def serve(levels_file: Path = LEVELS_FILE) -> None:
         name=PACK_NAME,
         policies=POLICIES,
         enforcement_level=EnforcementLevel.MANDATORY,
-        description="Storage guardrails for polyaxon-storage stacks: private and encrypted buckets, "
-        "no writable host paths outside /tmp, retained volumes, read-only credentials granted read only.",
+        description="Storage guardrails for polyaxon-storage stacks: private and encrypted buckets, protected and "
+        "encrypted filesystems reached from their clients only, no writable host paths outside /tmp, retained "
+        "volumes, read-only CSI volumes, read-only credentials granted read only.",
     )
 
 

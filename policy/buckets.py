@@ -79,7 +79,9 @@ def azure_account_encryption_problems(props: Mapping[str, Any]) -> list[str]:
     problems = []
     if value_at(props, "encryption", "services", "blob", "enabled") is False:
         problems.append("remove encryption.services.blob.enabled: false; blob encryption must stay on")
-    if value_at(props, "enableHttpsTrafficOnly") is False:
+    # NFS file shares refuse secure transfer: a file storage account without public network access (the files
+    # policies' rule) may turn it off.
+    if value_at(props, "enableHttpsTrafficOnly") is False and value_at(props, "kind") != "FileStorage":
         problems.append("set enableHttpsTrafficOnly to true (or leave it unset): clients must use HTTPS")
     tls = value_at(props, "minimumTlsVersion")
     if tls != AZURE_MINIMUM_TLS:

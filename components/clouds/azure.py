@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity, storage
 
 from ..args import check, typed_args
+from ..core.clouds import AKS_CLIENT_ID_ANNOTATION
 from ..core.config import cloud_args
 from ..core.model import CloudPlan, TeamAccess
 from ..outputs import mapping_output
@@ -26,7 +27,6 @@ from .common import (
     team_outputs,
 )
 
-AKS_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 AKS_AUDIENCE = "api://AzureADTokenExchange"
 BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
@@ -60,10 +60,13 @@ class AzureBlobContainers(pulumi.ComponentResource):
     """The containers, `account/container`; a created one's once it exists."""
     identities: pulumi.Output[dict[str, str]]
     """Team -> the principal id of its identity (workload identity), or the SAS scopes of its credentials."""
-    secret_outputs = ("credentials",)  # marked secret in the served schema (components/provider.py)
+    secret_outputs = ("credentials", "sas_tokens")  # marked secret in the served schema (components/provider.py)
     credentials: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> container -> JSON {AZURE_ACCOUNT_NAME, AZURE_CONNECTION_STRING} with a SAS, for teams without
     workload identity. Secret."""
+    sas_tokens: pulumi.Output[dict[str, dict[str, str]]]
+    """Team -> container -> the SAS itself (what the Azure Blob CSI driver mounts the container with), for teams
+    without workload identity. Secret."""
     service_account_annotations: pulumi.Output[dict[str, dict[str, str]]]
     """Team -> the annotations its Kubernetes ServiceAccount needs, for teams with workload identity."""
 
@@ -74,16 +77,16 @@ class AzureBlobContainers(pulumi.ComponentResource):
         specs = spec.containers
         subscription_id = checked.value(lambda args: args.subscription_id)
         accounts, created = self._created(name, specs, spec.shared_keys)
-        identities, credentials, annotations = {}, {}, {}
+        identities, credentials, annotations, sas_tokens = {}, {}, {}, {}
         for team, access in spec.teams.items():
             write = set(access.write)
             granted = sorted({*access.read, *write})
             binding = access.workload_identity
             if binding is None:
                 identities[team] = " ".join(f"sas:{key}" for key in granted)
-                credentials[team] = mapping_output(
-                    {key: self._sas_credentials(specs[key], accounts, key in write, spec.rotation) for key in granted}
-                )
+                tokens = {key: self._sas(specs[key], accounts, key in write, spec.rotation) for key in granted}
+                credentials[team] = mapping_output({key: _credentials(specs[key], token) for key, token in tokens.items()})
+                sas_tokens[team] = mapping_output(tokens)
                 continue
             identity = managedidentity.UserAssignedIdentity(
                 f"{name}/{team}",
@@ -127,6 +130,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
         self.identities, self.credentials, self.service_account_annotations = team_outputs(
             identities, credentials, annotations
         )
+        self.sas_tokens = pulumi.Output.secret(mapping_output(sas_tokens))
         self.register_outputs(
             {"containers": self.containers, "identities": self.identities, "serviceAccountAnnotations": self.service_account_annotations}
         )
@@ -184,14 +188,14 @@ class AzureBlobContainers(pulumi.ComponentResource):
                 )
         return accounts, containers
 
-    def _sas_credentials(
+    def _sas(
         self,
         spec: cloud_args.AzureContainerArgs,
         accounts: Mapping[str, storage.StorageAccount],
         writable: bool,
         rotation: Optional[str],
     ) -> pulumi.Output[str]:
-        """A container's service SAS in a connection string, as polystores reads it."""
+        """A container's service SAS (rl, or racwdl when `writable`)."""
         # Signed with the key of the account, once it exists (a created one).
         account = accounts[spec.account].name if spec.account in accounts else spec.account
         sas = storage.list_storage_account_service_sas_output(
@@ -205,15 +209,20 @@ class AzureBlobContainers(pulumi.ComponentResource):
             shared_access_expiry_time=spec.sas_expiry,
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
-        host = spec.host or f"{spec.account}.blob.core.windows.net"
-        return sas.service_sas_token.apply(
-            lambda token: json.dumps(
-                {
-                    "AZURE_ACCOUNT_NAME": spec.account,
-                    "AZURE_CONNECTION_STRING": f"BlobEndpoint=https://{host}/;SharedAccessSignature={token}",
-                }
-            )
+        return sas.service_sas_token
+
+
+def _credentials(spec: cloud_args.AzureContainerArgs, token: pulumi.Output[str]) -> pulumi.Output[str]:
+    """A container's SAS in a connection string, as polystores reads it."""
+    host = spec.host or f"{spec.account}.blob.core.windows.net"
+    return token.apply(
+        lambda token: json.dumps(
+            {
+                "AZURE_ACCOUNT_NAME": spec.account,
+                "AZURE_CONNECTION_STRING": f"BlobEndpoint=https://{host}/;SharedAccessSignature={token}",
+            }
         )
+    )
 
 
 def stack_args(cloud: CloudPlan, context: CloudContext) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""What the cloud components share: their per-team outputs, and how the stack program makes their args from its
-plan. No SDK here (their args are declared in the core: `core/config/cloud_args.py`)."""
+"""What the cloud components share: their per-team outputs, the filesystems' per-directory outputs, and how the
+stack program makes their args from its plan. No SDK here (their args are declared in the core:
+`core/config/cloud_args.py`, `core/config/filesystem_args.py`)."""
 
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
@@ -8,14 +9,15 @@ import pulumi
 
 from ..args import typed_args
 from ..core.clouds import identity_name
-from ..core.config import cloud_args
+from ..core.config import cloud_args, filesystem_args
 from ..core.config.stack import WorkloadIdentity
-from ..core.model import CloudPlan, PlannedBucket, TeamAccess, TeamCloudAccess
+from ..core.model import CloudPlan, FilesystemPlan, PlannedBucket, TeamAccess, TeamCloudAccess
 from ..outputs import mapping_output
 
 CreatedBucketArgs = typed_args(cloud_args.CreatedBucketArgs)
 GrantsArgs = typed_args(cloud_args.GrantsArgs)
 ServiceAccountBindingArgs = typed_args(cloud_args.ServiceAccountBindingArgs)
+DirectoryArgs = typed_args(filesystem_args.DirectoryArgs)
 
 
 def team_outputs(
@@ -106,3 +108,28 @@ def bucket_args(cloud: CloudPlan, context: CloudContext, place: str) -> dict[str
         )
         for bucket in cloud.buckets
     }
+
+
+# --- managed filesystems -----------------------------------------------------------------------------------
+
+
+def directory_args(plan: FilesystemPlan) -> dict[str, dict[str, Any]]:
+    """A filesystem's directories, by the namespace whose volume mounts each."""
+    return {
+        volume.namespace: {"path": volume.directory, "read_only": plan.item.entry.read_only} for volume in plan.volumes
+    }
+
+
+def filesystem_outputs(
+    directories: Mapping[str, filesystem_args.DirectoryArgs],
+    nfs_path: Callable[[str], pulumi.Input[str]],
+    volume_handle: Callable[[str], pulumi.Input[str]],
+    volume_attributes: Callable[[str], pulumi.Input[dict[str, str]]],
+) -> tuple[pulumi.Output[dict[str, str]], pulumi.Output[dict[str, str]], pulumi.Output[dict[str, dict[str, str]]]]:
+    """A filesystem component's `nfs_paths` (from each directory's path), `volume_handles` and `volume_attributes`
+    (from each directory's key), each one Output of every directory's."""
+    return (
+        mapping_output({key: nfs_path(directory.path) for key, directory in directories.items()}),
+        mapping_output({key: volume_handle(key) for key in directories}),
+        mapping_output({key: volume_attributes(key) for key in directories}),
+    )

@@ -14,10 +14,12 @@ import pulumi
 from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, READ_ONLY, READ_WRITE
 from ..core.clouds import credentials_key
 from ..core.model import CloudPlan, TeamAccess, TeamCloudAccess, V2CredentialsSecret
-from ..core.stores import CLOUDS
+from ..core.stores import CLOUDS, Cloud
 from .common import CloudContext
 
-__all__ = ["CloudContext", "RegisteredCloud", "credentials_secrets", "register_cloud", "service_account_annotations"]
+__all__ = [
+    "CloudContext", "RegisteredCloud", "cloud_module", "credentials_secrets", "register_cloud", "service_account_annotations"
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,24 @@ class RegisteredCloud:
         }
 
 
-def register_cloud(cloud: CloudPlan, context: CloudContext) -> RegisteredCloud:
-    """A cloud's component, from its module, which is imported (with its SDK) here and only here."""
-    kind = CLOUDS[cloud.store]
+def cloud_module(kind: Cloud, module: str, what: str) -> Any:
+    """One of a cloud's component modules, imported (with its SDK) here and only here; when the SDK is not
+    installed, a message naming the extra that installs it (`what`: what the stack has that needs it)."""
     try:
-        module = import_module(kind.module)
+        return import_module(module)
     except ModuleNotFoundError as error:
         if error.name != kind.sdk:  # not the SDK itself (one of our modules, a part of the SDK): a bug to show as it is
             raise
         raise pulumi.RunError(
-            f"polyaxon-storage: this stack has {cloud.store} {kind.bucket_word}s, and their component needs {kind.sdk}, "
-            f"which is not installed: pip install 'polyaxon-storage[{kind.extra}]' (in a checkout of polyaxon-storage: "
-            f"make venv-{kind.extra})"
+            f"polyaxon-storage: this stack has {what}, and their component needs {kind.sdk}, which is not installed: "
+            f"pip install 'polyaxon-storage[{kind.extra}]' (in a checkout of polyaxon-storage: make venv-{kind.extra})"
         ) from None
+
+
+def register_cloud(cloud: CloudPlan, context: CloudContext) -> RegisteredCloud:
+    """A cloud's component, from its module."""
+    kind = CLOUDS[cloud.store]
+    module = cloud_module(kind, kind.module, f"{cloud.store} {kind.bucket_word}s")
     return RegisteredCloud(cloud, getattr(module, kind.component)(cloud.store, module.stack_args(cloud, context)))
 
 

@@ -35,6 +35,8 @@ DEFAULT_LOCATION_KEYS = {store: cloud.location_key for store, cloud in CLOUDS.it
 """Where a created bucket (gcs) or storage account (azure) goes when its entry gives no location."""
 AKS_USE_LABEL = "azure.workload.identity/use"
 """The pod label AKS's workload identity webhook looks for."""
+AKS_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+"""The ServiceAccount annotation naming the identity its pods act as (and the Azure Blob CSI driver mounts with)."""
 SAS_WARNING_DAYS = 30
 # Cloud identity names: the strictest rules of the three (GCP service account ids, 6 to 30 characters).
 IDENTITY_NAME_MAX = 30
@@ -339,16 +341,29 @@ def cloud_warnings(config: StackConfig, clouds: Sequence[CloudPlan]) -> list[Pro
                     f"no team is granted {a(store + ' bucket')} with managed credentials, so nothing uses it",
                 )
             )
-        elif store == "azure":
+        elif store == "azure" and (readers := _url_readers(config, planned[store])):
             warnings.append(
                 Problem(
                     f"cluster.workloadIdentity.{key}",
-                    f"teams {', '.join(users)} reach Azure containers through AKS workload identity, which Azure SDK "
+                    f"teams {', '.join(readers)} reach Azure containers through AKS workload identity, which Azure SDK "
                     "clients use but polystores does not (it reads only keys and connection strings): their runs "
                     "need an Azure SDK client for those containers",
                 )
             )
     return warnings
+
+
+def _url_readers(config: StackConfig, cloud: CloudPlan) -> list[str]:
+    """The teams with workload identity granted a container their runs reach through its URL (not mounted by CSI)."""
+    found = []
+    for access in cloud.teams:
+        if access.workload_identity and any(
+            name in access.team.granted(side) and not getattr(config.persistence.side(side)[name], "csi", False)
+            for bucket in cloud.buckets
+            for side, name in bucket.entries
+        ):
+            found.append(access.team.name)
+    return found
 
 
 def sas_expiry_warnings(clouds: Sequence[CloudPlan], now: datetime) -> list[Problem]:

@@ -164,3 +164,121 @@ class SeccompProfileType(str, Enum):
     """A profile file on the node (localhost_profile)."""
     UNCONFINED = "Unconfined"
     """No profile (refused by Pod Security baseline)."""
+
+
+class Filesystem(str, Enum):
+    """A managed shared filesystem the stack creates."""
+
+    FILESTORE = "filestore"
+    """Google Cloud Filestore (NFS)."""
+    EFS = "efs"
+    """Amazon Elastic File System (NFS)."""
+    AZURE_FILES = "azurefiles"
+    """Azure Files (NFS, or SMB), in a storage account of its own."""
+
+
+class Attach(str, Enum):
+    """How a namespace's PersistentVolume reaches a managed filesystem."""
+
+    NFS = "nfs"
+    """The kubelet's NFS client, to the filesystem's NFS server."""
+    CSI = "csi"
+    """The filesystem's CSI driver (Filestore, EFS or Azure File CSI)."""
+
+
+class BucketMount(str, Enum):
+    """How runs reach a bucket entry."""
+
+    URL = "url"
+    """Its URL in the env, and its credentials: the run's client reads it."""
+    CSI = "csi"
+    """Mounted as a directory through its cloud's CSI driver (GCS FUSE, Mountpoint for S3, Azure Blob)."""
+
+
+class FilestoreTier(str, Enum):
+    """A Filestore instance's service tier."""
+
+    BASIC_HDD = "BASIC_HDD"
+    """Basic HDD: 1 TiB and up, one zone."""
+    BASIC_SSD = "BASIC_SSD"
+    """Basic SSD: 2.5 TiB and up, one zone."""
+    ZONAL = "ZONAL"
+    """Zonal: 1 TiB and up, in 256 GiB (then 2.5 TiB) steps."""
+    REGIONAL = "REGIONAL"
+    """Regional: replicated across a region's zones."""
+    ENTERPRISE = "ENTERPRISE"
+    """Enterprise: regional, 1 to 10 TiB in 256 GiB steps."""
+    HIGH_SCALE_SSD = "HIGH_SCALE_SSD"
+    """High scale SSD: 10 to 100 TiB in 2.5 TiB steps."""
+
+
+class FilesystemProtocol(str, Enum):
+    """The protocol a managed filesystem serves: Filestore's NFS version, or Azure Files' protocol."""
+
+    NFS_V3 = "NFS_V3"
+    """Filestore: NFSv3 (the default; BASIC tiers serve only it)."""
+    NFS_V4_1 = "NFS_V4_1"
+    """Filestore: NFSv4.1 (not on BASIC tiers)."""
+    NFS = "nfs"
+    """Azure Files: NFS 4.1 (the default)."""
+    SMB = "smb"
+    """Azure Files: SMB, attached through the Azure File CSI driver with the account's key."""
+
+
+class ConnectMode(str, Enum):
+    """How a Filestore instance joins its VPC."""
+
+    DIRECT_PEERING = "DIRECT_PEERING"
+    """VPC peering made by Filestore (the default)."""
+    PRIVATE_SERVICE_ACCESS = "PRIVATE_SERVICE_ACCESS"
+    """Through the VPC's private services access range."""
+
+
+class EfsPerformanceMode(str, Enum):
+    """An EFS file system's performance mode (fixed at creation)."""
+
+    GENERAL_PURPOSE = "generalPurpose"
+    """Lowest latency (the default)."""
+    MAX_IO = "maxIO"
+    """Higher aggregate throughput, higher latency."""
+
+
+class EfsThroughputMode(str, Enum):
+    """An EFS file system's throughput mode."""
+
+    BURSTING = "bursting"
+    """Throughput grows with the data stored (the default)."""
+    ELASTIC = "elastic"
+    """Throughput follows the workload, billed per use."""
+
+
+class EfsTransition(str, Enum):
+    """After how long unread files move to EFS Infrequent Access (and back on their first access)."""
+
+    AFTER_1_DAY = "AFTER_1_DAY"
+    """One day."""
+    AFTER_7_DAYS = "AFTER_7_DAYS"
+    """A week."""
+    AFTER_14_DAYS = "AFTER_14_DAYS"
+    """Two weeks."""
+    AFTER_30_DAYS = "AFTER_30_DAYS"
+    """A month."""
+    AFTER_60_DAYS = "AFTER_60_DAYS"
+    """Two months."""
+    AFTER_90_DAYS = "AFTER_90_DAYS"
+    """Three months."""
+    AFTER_180_DAYS = "AFTER_180_DAYS"
+    """Six months."""
+    AFTER_270_DAYS = "AFTER_270_DAYS"
+    """Nine months."""
+    AFTER_365_DAYS = "AFTER_365_DAYS"
+    """A year."""
+
+
+class BlobProtocol(str, Enum):
+    """How the Azure Blob CSI driver mounts a container."""
+
+    FUSE2 = "fuse2"
+    """blobfuse2 (the default, and the only one for now)."""
+    NFS = "nfs"
+    """NFS 3.0 (needs an account made with HNS and NFSv3; not supported yet)."""

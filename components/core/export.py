@@ -139,7 +139,7 @@ def _values(
 @dataclass(frozen=True)
 class _Facts:
     claims: Mapping[str, Mapping[tuple[str, str], str]]
-    """Each namespace's NFS claims, by (side, entry)."""
+    """Each namespace's claims of NFS entries, managed filesystems and CSI-mounted buckets, by (side, entry)."""
     credentials: Mapping[str, Mapping[tuple[str, str], BucketCredentials]]
     """Each team's way to each managed bucket entry, by (side, entry)."""
     secrets: tuple[V2CredentialsSecret, ...]
@@ -148,7 +148,10 @@ class _Facts:
     @classmethod
     def of(cls, layout: Layout) -> "_Facts":
         return cls(
-            claims={namespace.name: namespace.claim_names() for namespace in layout.namespaces},
+            claims={
+                namespace.name: {**namespace.claim_names(), **layout.mounted.claims().get(namespace.name, {})}
+                for namespace in layout.namespaces
+            },
             credentials=run_cloud_access(layout.clouds).credentials,
             secrets=v2_credentials_secrets(layout.clouds),
         )

@@ -35,7 +35,9 @@ def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[
     ours = {MANAGED_BY_LABEL: MANAGED_BY, RUN_KEY: label_value(name), TEAM_KEY: label_value(template.team)}
     # Ours last: they always win over the run's own.
     labels = {**run.labels, **ours}
-    annotations, pod_annotations = job_annotations(name, template.team, run.annotations, run.resources.limits, template.settings)
+    annotations, pod_annotations = job_annotations(
+        name, template.team, run.annotations, run.resources.limits, template.settings, storage.pod_annotations
+    )
     security = container_security_context(k8s(run.security_context) if run.security_context else {})
 
     pod_spec: dict[str, Any] = {
@@ -84,12 +86,19 @@ def job_manifest(name: str, run: RunArgs, template: JobTemplate, refs: Sequence[
 
 
 def job_annotations(
-    name: str, team: str, annotations: Mapping[str, str], limits: Mapping[str, str], settings: JobSettings
+    name: str,
+    team: str,
+    annotations: Mapping[str, str],
+    limits: Mapping[str, str],
+    settings: JobSettings,
+    volumes: Mapping[str, str] = {},
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The annotations of run `name`'s Job and of its pod: the run's own under ours (its name and team), and on
-    the pod of a TPU run (`limits` holds the TPU resource) the TPU's TensorFlow version."""
-    job = {**annotations, RUN_KEY: name, TEAM_KEY: team}
-    pod = dict(job)
+    """The annotations of run `name`'s Job and of its pod: the run's own under ours (its name and team); on the
+    pod also what its `volumes` need of it (the gcsfuse sidecar's), and for a TPU run (`limits` holds the TPU
+    resource) the TPU's TensorFlow version."""
+    ours = {RUN_KEY: name, TEAM_KEY: team}
+    job = {**annotations, **ours}
+    pod = {**annotations, **volumes, **ours}
     if settings.tpu_resource in limits:
         pod[TPU_VERSION_ANNOTATION] = settings.tpu_tf_version
     return job, pod

@@ -1,4 +1,5 @@
-"""A stack before its runs: its teams, their defaults, its namespaces and its clouds, planned once.
+"""A stack before its runs: its teams, their defaults, its namespaces, its clouds and its mounted storage, planned
+once.
 
 Pure. What the runs are planned against (`plan.py`) and what the catalog is
 exported from (`export.py`) alike: both see the same teams, the same claims
@@ -16,7 +17,8 @@ from .config.catalog import catalog_problems
 from .config.stack import Refusals, StackConfig, stack_resources
 from .declare import Spelling
 from .errors import Problem
-from .model import CloudPlan, NamespacePlan, TeamAccess
+from .filesystems import node_secret_problems, plan_mounted_storage
+from .model import CloudPlan, MountedStoragePlan, NamespacePlan, TeamAccess
 from .namespaces import plan_namespaces
 from .resources import layer_problems
 from .settings import Layer, model_layer
@@ -25,7 +27,8 @@ from .teams import team_access
 
 @dataclass(frozen=True)
 class Layout:
-    """What a stack's runs go into: its teams, their default layers, its namespaces and its clouds."""
+    """What a stack's runs go into: its teams, their default layers, its namespaces, its clouds and its managed
+    filesystems and CSI-mounted buckets."""
 
     teams: dict[Optional[str], TeamAccess]
     """Each team's access, by team name (None: the implicit team of a stack without teams)."""
@@ -34,12 +37,15 @@ class Layout:
     namespaces: tuple[NamespacePlan, ...]
     clouds: tuple[CloudPlan, ...]
     """The clouds with buckets the stack creates or manages credentials for."""
+    mounted: MountedStoragePlan
+    """The managed filesystems and the buckets mounted through CSI: their volumes in the namespaces."""
 
 
 def plan_layout(
     config: StackConfig, providers: Mapping[str, str], problems: list[Problem], refusals: Refusals = Refusals()
 ) -> Layout:
-    """The layout of a stack; the problems of its catalog, grants, defaults, namespaces and clouds are appended.
+    """The layout of a stack; the problems of its catalog, grants, defaults, namespaces, clouds and mounted storage
+    are appended.
 
     `providers`: the provider settings (`gcp:project`, ...) by full key. `refusals`: what of the config was
     refused for mistakes of its own (parse_stack): what is sound of it is checked, nothing is made up.
@@ -56,10 +62,12 @@ def plan_layout(
     clouds = plan_clouds(
         config, list(teams.values()), providers, problems, frozenset(refusals.teams), "cluster" not in refusals.keys
     )
+    mounted = plan_mounted_storage(config, list(teams.values()), namespaces, clouds, providers, problems)
     problems.extend(secret_ref_problems(config, teams.values(), clouds))
+    problems.extend(node_secret_problems(teams.values(), mounted))
     accounts = {team.service_account: team.name for team in teams.values() if team.config_path}
     problems.extend(problem for team in teams.values() for problem in service_account_problems(team.run_bounds(), accounts))
-    return Layout(teams, defaults, namespaces, clouds)
+    return Layout(teams, defaults, namespaces, clouds, mounted)
 
 
 def default_layers(config: StackConfig, team: Optional[TeamAccess]) -> list[Layer]:

@@ -83,8 +83,9 @@ class NamedEntry:
 
     @property
     def path(self) -> str:
-        """What the run sees: the mountPath, or the bucket URL."""
-        return self.entry.bucket if isinstance(self.entry, BucketEntry) else self.entry.mount_path
+        """What the run sees: the mountPath, or the URL of a bucket it does not mount."""
+        entry = self.entry
+        return entry.bucket if isinstance(entry, BucketEntry) and not entry.csi else entry.mount_path  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,83 @@ class CloudPlan:
 
 
 @dataclass(frozen=True)
+class MountedVolumePlan:
+    """A managed filesystem or a bucket mounted through CSI, in one namespace: the PersistentVolume and claim the
+    stack makes for it there."""
+
+    namespace: str
+    claim_name: str
+    volume_name: str
+    directory: str = ""
+    """A filesystem: the namespace's own directory below its root ("": the root, read-only for data)."""
+    teams: tuple[str, ...] = ()
+    """The teams of the namespace granted the entry."""
+
+
+@dataclass(frozen=True)
+class FilesystemPlan:
+    """A shared filesystem the stack creates for a catalog entry, and its volume in each namespace granted it."""
+
+    item: NamedEntry
+    volumes: tuple[MountedVolumePlan, ...]
+    directories_job: Optional[str] = None
+    """The Job making the namespaces' directories as the runs' user, when the filesystem needs one."""
+    node_stage_secret: Optional[str] = None
+    """An SMB share: the Secret, in each namespace granted it, holding the account's key its volumes mount with."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """The provider settings it uses, by full key (gcp:project, ...)."""
+
+    @property
+    def directories(self) -> tuple[str, ...]:
+        """The directories the Job makes (the namespaces' own)."""
+        return tuple(sorted({volume.directory for volume in self.volumes}))
+
+
+@dataclass(frozen=True)
+class CsiSource:
+    """How a CSI driver finds a volume: a PersistentVolume's `csi` source and mount options."""
+
+    driver: str
+    volume_handle: str
+    volume_attributes: Mapping[str, str]
+    mount_options: tuple[str, ...]
+    node_stage_secret: Optional[str] = None
+    """A Secret in the volume's namespace the driver mounts with (Azure Blob, key mode: the container's SAS)."""
+    identity_team: Optional[str] = None
+    """The team whose cloud identity the driver mounts with, when the source names it (AKS workload identity)."""
+
+
+@dataclass(frozen=True)
+class CsiBucketPlan:
+    """A bucket entry mounted as a directory through its cloud's CSI driver: its volume in each namespace granted it."""
+
+    item: NamedEntry
+    address: BucketAddress
+    volumes: tuple[tuple[MountedVolumePlan, CsiSource], ...]
+
+
+@dataclass(frozen=True)
+class MountedStoragePlan:
+    """Managed filesystems and buckets mounted through CSI: what the stack creates, and the claims runs mount."""
+
+    filesystems: tuple[FilesystemPlan, ...] = ()
+    csi_buckets: tuple[CsiBucketPlan, ...] = ()
+    directories_namespace: Optional[str] = None
+    """Where the directory Jobs run (the stack creates it), when there are any."""
+
+    def claims(self) -> dict[str, dict[tuple[str, str], str]]:
+        """Namespace -> the claim of each entry there, by (side, entry)."""
+        found: dict[str, dict[tuple[str, str], str]] = {}
+        for item, volumes in [
+            *((plan.item, plan.volumes) for plan in self.filesystems),
+            *((plan.item, [volume for volume, _ in plan.volumes]) for plan in self.csi_buckets),
+        ]:
+            for volume in volumes:
+                found.setdefault(volume.namespace, {})[item.side, item.name] = volume.claim_name
+        return found
+
+
+@dataclass(frozen=True)
 class V2CredentialsSecret:
     """A Secret in Polyaxon v2's credentials layout (export.md §4): one team's key to some of its managed
     buckets on one store, holding what v2's clients read."""
@@ -276,5 +354,7 @@ class StackPlan:
     warnings: tuple[Problem, ...] = ()
     clouds: tuple[CloudPlan, ...] = ()
     """The clouds with buckets the stack creates or manages credentials for."""
+    mounted: MountedStoragePlan = field(default_factory=MountedStoragePlan)
+    """The managed filesystems and the buckets mounted through CSI."""
     exports: PlannedExports = field(default_factory=PlannedExports)
     """What its `exports` adds (nothing without them)."""

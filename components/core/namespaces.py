@@ -49,15 +49,21 @@ def nfs_volume_plan(item: NamedEntry, namespace: str) -> NfsVolumePlan:
     entry = item.entry
     assert isinstance(entry, NfsEntry)
     path = posixpath.join(entry.nfs.path, namespace) if item.side == "outputs" else entry.nfs.path
-    spec = digest(json.dumps([entry.nfs.server, path, entry.size, entry.read_only, list(entry.mount_options)]))
+    claim_name, volume_name = pair_names(
+        item, namespace, [entry.nfs.server, path, entry.size, entry.read_only, list(entry.mount_options)]
+    )
+    return NfsVolumePlan(item=item, namespace=namespace, path=path, claim_name=claim_name, volume_name=volume_name)
+
+
+def pair_names(item: NamedEntry, namespace: str, spec: Any) -> tuple[str, str]:
+    """The claim and PersistentVolume names of an entry in one namespace, each carrying a digest of `spec`
+    (what Kubernetes will not change in place, as JSON): an edit of it makes a new pair."""
+    spec_digest = digest(json.dumps(spec))
     claim_stem = volume_name(item.side, item.name)[: DNS_LABEL_MAX - 10].rstrip("-")
-    return NfsVolumePlan(
-        item=item,
-        namespace=namespace,
-        path=path,
-        claim_name=f"{claim_stem}-{digest(json.dumps([item.side, item.name, spec]))}",
-        # '.' cannot occur in a namespace, so the joined text is unambiguous and always digested.
-        volume_name=dns_label(f"{namespace}.{item.side}.{item.name}.{spec}"),
+    # '.' cannot occur in a namespace, so the joined text is unambiguous and always digested.
+    return (
+        f"{claim_stem}-{digest(json.dumps([item.side, item.name, spec_digest]))}",
+        dns_label(f"{namespace}.{item.side}.{item.name}.{spec_digest}"),
     )
 
 
@@ -185,9 +191,11 @@ def team_namespace_problems(args: TeamNamespaceArgs) -> tuple[None, list[Problem
         for name, secret in args.credentials.items()
         if secret.team not in args.teams
     )
-    for team, annotations in args.service_account_annotations.items():
-        known = not is_pending(annotations) and not any(is_pending(value) for value in annotations.values())
-        found = annotations_size_problem(annotations) if known else None
+    for team, account_annotations in args.service_account_annotations.items():
+        known = not is_pending(account_annotations) and not any(
+            is_pending(value) for value in account_annotations.values()
+        )
+        found = annotations_size_problem(account_annotations) if known else None
         if found is not None:
             problems.append(Problem(f"service_account_annotations.{team}", found))
     defaults = args.container_defaults

@@ -22,6 +22,7 @@ from .declare import Spelling, parse
 from .enums import PodSecurityLevel, RunKind
 from .errors import ConfigError, Problem, child
 from .export import plan_exports
+from .filesystems import mounted_warnings
 from .layout import Layout, default_layers, plan_layout
 from .model import NamespacePlan, PlannedExports, RunPlan, StackPlan, TeamAccess
 from .names import a
@@ -57,6 +58,8 @@ class Stage:
     """Where relative `polyaxonfile` paths start: the project directory, which they may not leave."""
     project: str
     """The Pulumi project: the Polyaxon project runs report to."""
+    mounted_claims: Mapping[str, Mapping[tuple[str, str], str]]
+    """Namespace -> the claims of its managed filesystems and CSI-mounted buckets, by (side, entry)."""
     refused_entries: RefusedEntries = RefusedEntries()
     """Catalog entries refused for mistakes of their own: a grant or request naming one is not checked."""
     refused_teams: frozenset[str] = frozenset()
@@ -65,7 +68,7 @@ class Stage:
 
     def claims(self, namespace: str) -> NfsClaims:
         found = self.namespaces.get(namespace)
-        return found.claim_names() if found else {}
+        return {**(found.claim_names() if found else {}), **self.mounted_claims.get(namespace, {})}
 
 
 def plan_stage(
@@ -87,6 +90,7 @@ def plan_stage(
         run_cloud_access(layout.clouds),
         base_dir,
         project,
+        layout.mounted.claims(),
         refusals.entries,
         frozenset(refusals.teams),
     )
@@ -127,6 +131,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
     warnings = (
         *stack_warnings(config, layout.namespaces, runs),
         *cloud_warnings(config, layout.clouds),
+        *mounted_warnings(config, layout.mounted),
         *chart_volume_warnings(config.persistence),
         *export_warnings,
         *(warning for run in runs for warning in run.warnings),
@@ -138,6 +143,7 @@ def plan_stack(parsed: ParsedStack, base_dir: Path, project: str, providers: Map
         runs=tuple(runs),
         warnings=warnings,
         clouds=layout.clouds,
+        mounted=layout.mounted,
         exports=exports,
     )
 

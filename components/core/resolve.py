@@ -6,12 +6,13 @@ Pure functions over the config models. What those mounts put into the pod is
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from .config.catalog import (
     BucketEntry,
     Entry,
     ExistingClaimEntry,
+    FilesystemEntry,
     HostPathEntry,
     NfsEntry,
     Persistence,
@@ -25,25 +26,38 @@ from .enums import OutputsSelection
 from .errors import ConfigError, Problem, child
 from .model import BucketCredentials, NamedEntry, TeamAccess
 from .names import digest
+from .pending import PENDING
+from .stores import CLOUDS
 
 NfsClaims = Mapping[tuple[str, str], str]
-"""The claim the stack makes for each NFS entry in a namespace, by (side, entry)."""
+"""The claim the stack makes for each NFS entry, managed filesystem and CSI-mounted bucket in a namespace, by
+(side, entry)."""
 ManagedCredentials = Mapping[tuple[str, str], BucketCredentials]
 """How a team reaches each bucket entry whose credentials the stack manages, by (side, entry)."""
 
 
 def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredentials = {}) -> MountArgs:
-    """How a run mounts a catalog entry (NFS entries: through the claim of the run's namespace; managed
-    buckets: through the team's Secret, or its workload identity). Built from a checked catalog: not checked again."""
+    """How a run mounts a catalog entry (NFS entries, managed filesystems and buckets mounted through CSI: through
+    the claim of the run's namespace; other managed buckets: through the team's Secret, or its workload identity).
+    Built from a checked catalog: not checked again."""
     entry = item.entry
-    common = {"name": item.name, "read_only": entry.read_only}
+    # Given here, not left to its default: model_construct calls a default factory through inspect.signature.
+    common = {"name": item.name, "read_only": entry.read_only, "pod_annotations": {}}
     if isinstance(entry, HostPathEntry):
         mount = {**common, "mount_path": entry.mount_path, "host_path": entry.host_path, "node_selector": dict(entry.node_selector)}
     elif isinstance(entry, ExistingClaimEntry):
         mount = {**common, "mount_path": entry.mount_path, "claim_name": entry.existing_claim}
-    elif isinstance(entry, NfsEntry):
+    elif isinstance(entry, (NfsEntry, FilesystemEntry)):
         # Mounted through its claim: allowed under the restricted Pod Security level (an inline nfs: volume is not).
-        mount = {**common, "mount_path": entry.mount_path, "claim_name": nfs_claims[item.side, item.name]}
+        mount = {**common, "mount_path": entry.mount_path, "claim_name": claim(item, nfs_claims)}
+    elif isinstance(entry, BucketEntry) and entry.csi:
+        annotation = CLOUDS[entry.store].csi_pod_annotation
+        mount = {
+            **common,
+            "mount_path": entry.mount_path,
+            "claim_name": claim(item, nfs_claims),
+            "pod_annotations": dict([annotation]) if annotation else {},
+        }
     else:
         assert isinstance(entry, BucketEntry)
         reached = managed.get((item.side, item.name), BucketCredentials(entry.secret, entry.secret_key))
@@ -56,6 +70,12 @@ def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredential
             "workload_identity": entry.managed and reached.workload_identity,
         }
     return MountArgs.model_construct(**mount)
+
+
+def claim(item: NamedEntry, claims: NfsClaims) -> Any:
+    """The claim of an entry in the run's namespace (PENDING when the catalog's problems left it unplanned: they
+    are reported)."""
+    return claims.get((item.side, item.name), PENDING)
 
 
 def resolve_storage(

@@ -101,7 +101,7 @@ def resolve_run(
     _, conflicts = union_selector(pins)
     found.extend(Problem(place.path, f"mounts entries that disagree: {conflict.describe()}") for conflict in conflicts)
     found.extend(_pod_security_problems(settings, [mount for mount, _ in located], context, place))
-    found.extend(_annotations_problems([*own, *defaults], settings, context, place))
+    found.extend(_annotations_problems([*own, *defaults], settings, [mount for mount, _ in located], context, place))
     problems.extend(found)
     if found or outputs is None:
         return None
@@ -113,14 +113,19 @@ def resolve_run(
 
 
 def _annotations_problems(
-    layers: Sequence[Layer], settings: Mapping[str, Any], context: RunContext, place: RunPlace
+    layers: Sequence[Layer],
+    settings: Mapping[str, Any],
+    mounts: Sequence[MountArgs],
+    context: RunContext,
+    place: RunPlace,
 ) -> list[Problem]:
-    """The annotations its pod carries (its own and ours) within what the API server takes on one object,
-    reported where the most specific of them are given."""
+    """The annotations its pod carries (its own, its mounts' and ours) within what the API server takes on one
+    object, reported where the most specific of them are given."""
     if is_pending(context.team):
         return []  # checked once its team is known
+    volumes = {key: value for mount in mounts for key, value in mount.pod_annotations.items()}
     _, pod = job_annotations(
-        place.name, context.team, settings["annotations"], settings["resources"].limits, context.settings
+        place.name, context.team, settings["annotations"], settings["resources"].limits, context.settings, volumes
     )
     found = annotations_size_problem(pod)
     if found is None:

@@ -1,9 +1,10 @@
-"""The clouds a bucket can live in: one entry each, holding everything the package knows of it by name.
+"""The clouds a bucket or a managed filesystem can live in: one entry each, holding everything the package knows
+of it by name.
 
-Adding a cloud is adding its entry here, its component module (`components/clouds/`,
+Adding a cloud is adding its entry here, its component modules (`components/clouds/`,
 with the fakes `render` answers its provider with) and its plan rules. Pure:
 the entry names the modules, never imports them, so a stack that uses no
-bucket of a cloud never loads that cloud's SDK.
+bucket or filesystem of a cloud never loads that cloud's SDK.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ class Cloud:
     """Its component class."""
     bucket_word: str
     """What its buckets are called, for messages."""
+    bucket_csi_driver: str
+    """The CSI driver mounting its buckets as directories (`mount: csi`)."""
+    filesystem: str
+    """The catalog's `filesystem` of the shared filesystem it creates."""
+    filesystem_module: str
+    """The module of its filesystem's component (its SDK again, and nothing of its buckets')."""
+    filesystem_component: str
+    """Its filesystem's component class."""
+    filesystem_csi_driver: str
+    """The CSI driver attaching its filesystem (`attach: csi`)."""
+    csi_pod_annotation: Optional[tuple[str, str]] = None
+    """The annotation a pod mounting its buckets through CSI carries (GKE injects the gcsfuse sidecar for it)."""
 
 
 GCS = Cloud(
@@ -50,6 +63,12 @@ GCS = Cloud(
     module="components.clouds.gcp",
     component="GcsBuckets",
     bucket_word="bucket",
+    bucket_csi_driver="gcsfuse.csi.storage.gke.io",
+    filesystem="filestore",
+    filesystem_module="components.clouds.filestore",
+    filesystem_component="FilestoreShare",
+    filesystem_csi_driver="filestore.csi.storage.gke.io",
+    csi_pod_annotation=("gke-gcsfuse/volumes", "true"),
 )
 S3 = Cloud(
     store="s3",
@@ -63,6 +82,11 @@ S3 = Cloud(
     module="components.clouds.aws",
     component="S3Buckets",
     bucket_word="bucket",
+    bucket_csi_driver="s3.csi.aws.com",
+    filesystem="efs",
+    filesystem_module="components.clouds.efs",
+    filesystem_component="EfsFileSystem",
+    filesystem_csi_driver="efs.csi.aws.com",
 )
 AZURE = Cloud(
     store="azure",
@@ -76,11 +100,18 @@ AZURE = Cloud(
     module="components.clouds.azure",
     component="AzureBlobContainers",
     bucket_word="container",
+    bucket_csi_driver="blob.csi.azure.com",
+    filesystem="azurefiles",
+    filesystem_module="components.clouds.azure_files",
+    filesystem_component="AzureFileShare",
+    filesystem_csi_driver="file.csi.azure.com",
 )
 
 CLOUDS: dict[str, Cloud] = {cloud.store: cloud for cloud in (GCS, S3, AZURE)}
 """Every cloud, by its store, in the order the stack plans and registers them."""
 BY_PROVIDER: dict[str, Cloud] = {cloud.provider: cloud for cloud in CLOUDS.values()}
+FILESYSTEMS: dict[str, Cloud] = {cloud.filesystem: cloud for cloud in CLOUDS.values()}
+"""The cloud of each managed filesystem, by the catalog's `filesystem`."""
 PROVIDER_KEYS: tuple[str, ...] = tuple(key for cloud in CLOUDS.values() for key in cloud.settings)
 """The standard provider settings the program reads (pulumi.Config("gcp").get("project"), ...)."""
 BUCKET_SCHEMES: dict[str, tuple[str, ...]] = {cloud.store: cloud.schemes for cloud in CLOUDS.values()}

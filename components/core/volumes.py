@@ -127,6 +127,8 @@ class PodStorage:
     outputs_mount: Optional[dict[str, Any]]
     """The outputs volume's mount, for the container that creates the run's directory."""
     node_selector: dict[str, str]
+    pod_annotations: dict[str, str]
+    """What the pod carries for its volumes (the gcsfuse sidecar's annotation)."""
     env: tuple[dict[str, Any], ...]
     outputs_env: tuple[dict[str, Any], ...]
     """The subset of `env` that locates the outputs directory."""
@@ -159,10 +161,12 @@ def pod_storage(
         for label, value in mount.node_selector.items():
             selector.setdefault(label, value)
     volumes, volume_mounts = [], []
+    pod_annotations: dict[str, str] = {}
     outputs_mount = None
     for side, mount in pod:
         if not mount.is_volume:
             continue  # buckets are reached through credentials, not mounted
+        pod_annotations.update(mount.pod_annotations)
         volumes.append(pod_volume(side, mount))
         volume_mount: dict[str, Any] = {"name": volume_name(side, mount.name), "mountPath": mount.mount_path}
         if mount.read_only:
@@ -197,6 +201,7 @@ def pod_storage(
         volume_mounts=tuple(volume_mounts),
         outputs_mount=outputs_mount,
         node_selector=selector,
+        pod_annotations=pod_annotations,
         env=tuple(env),
         outputs_env=outputs_env,
     )

@@ -6,8 +6,8 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from ..args import check, typed_args
-from ..conventions import MANAGED_BY, MANAGED_BY_LABEL
 from ..core.config import components
+from .bound import bound_pair
 
 NfsStorageArgs = typed_args(components.NfsStorageArgs)
 
@@ -31,38 +31,17 @@ class NfsStorage(pulumi.ComponentResource):
         super().__init__("polyaxon-storage:index:NfsStorage", name, None, opts)
         checked = check("NfsStorage", name, components.NfsStorageArgs, args)
         spec = checked.known
-        namespace = checked.value(lambda args: args.namespace)
-        access_modes = ["ReadOnlyMany" if spec.read_only else "ReadWriteMany"]
-        labels = {MANAGED_BY_LABEL: MANAGED_BY}
-        volume = kubernetes.core.v1.PersistentVolume(
-            f"{name}-volume",
-            metadata=kubernetes.meta.v1.ObjectMetaArgs(name=spec.volume_name, labels=labels),
-            spec=kubernetes.core.v1.PersistentVolumeSpecArgs(
-                capacity={"storage": spec.size},
-                access_modes=access_modes,
-                persistent_volume_reclaim_policy="Retain",
-                storage_class_name="",
-                mount_options=list(spec.mount_options),
-                nfs=kubernetes.core.v1.NFSVolumeSourceArgs(
-                    server=checked.value(lambda args: args.server),
-                    path=checked.value(lambda args: args.path),
-                    read_only=spec.read_only or None,
-                ),
-                claim_ref=kubernetes.core.v1.ObjectReferenceArgs(namespace=namespace, name=spec.claim_name),
+        self.claim_name, self.volume_name = bound_pair(
+            self,
+            name,
+            spec,
+            checked.value(lambda args: args.namespace),
+            spec.size,
+            list(spec.mount_options),
+            nfs=kubernetes.core.v1.NFSVolumeSourceArgs(
+                server=checked.value(lambda args: args.server),
+                path=checked.value(lambda args: args.path),
+                read_only=spec.read_only or None,
             ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
-        claim = kubernetes.core.v1.PersistentVolumeClaim(
-            f"{name}-claim",
-            metadata=kubernetes.meta.v1.ObjectMetaArgs(name=spec.claim_name, namespace=namespace, labels=labels),
-            spec=kubernetes.core.v1.PersistentVolumeClaimSpecArgs(
-                access_modes=access_modes,
-                storage_class_name="",
-                volume_name=volume.metadata.name,  # type: ignore[attr-defined]
-                resources=kubernetes.core.v1.VolumeResourceRequirementsArgs(requests={"storage": spec.size}),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
-        self.claim_name = claim.metadata.name  # type: ignore[attr-defined]
-        self.volume_name = volume.metadata.name  # type: ignore[attr-defined]
         self.register_outputs({"claimName": self.claim_name, "volumeName": self.volume_name})

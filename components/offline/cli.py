@@ -107,7 +107,7 @@ def _render(project: Project, target: Optional[str], program: bool, resources: b
         clouds = len(rendering.cloud_resources())
         if clouds:
             print(
-                f"note: {clouds} cloud resources (buckets, identities, grants) are registered too: see them with "
+                f"note: {clouds} cloud resources (buckets, filesystems, identities, grants) are registered too: see them with "
                 "--resources, and their inputs with --resources --json",
                 file=sys.stderr,
             )

@@ -70,6 +70,20 @@ def _azure_identity(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _filestore_instance(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Its network's IP address: 10.<digest>, as Filestore reserves one in the VPC."""
+    octets = bytes.fromhex(digest(name, 4))
+    address = f"10.{octets[0]}.{octets[1]}.2"
+    return {"networks": [{**network, "ipAddresses": [address]} for network in inputs.get("networks") or []]}
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+
+
+def _efs_file_system(name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {"dnsName": f"{resource_id(EFS_FILE_SYSTEM, name)}.efs.{inputs.get('region')}.amazonaws.com"}
+
+
 @dataclass(frozen=True)
 class ProviderFakes:
     """What one cloud's provider would answer: the outputs it computes, ids the program uses, invokes."""
@@ -102,9 +116,18 @@ def _service_sas(args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _account_keys(args: Mapping[str, Any]) -> dict[str, Any]:
+    key = f"{FAKE_CREDENTIAL}-{digest(json.dumps(dict(args), sort_keys=True), 32)}"
+    return {"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]}
+
+
 FAKES: dict[str, ProviderFakes] = {
     "gcp": ProviderFakes(
-        outputs={"gcp:serviceaccount/account:Account": _gcp_account, "gcp:serviceaccount/key:Key": _gcp_key},
+        outputs={
+            "gcp:serviceaccount/account:Account": _gcp_account,
+            "gcp:serviceaccount/key:Key": _gcp_key,
+            "gcp:filestore/instance:Instance": _filestore_instance,
+        },
     ),
     "aws": ProviderFakes(
         outputs={
@@ -112,16 +135,28 @@ FAKES: dict[str, ProviderFakes] = {
             "aws:iam/user:User": _aws_arn("user"),
             "aws:iam/role:Role": _aws_arn("role"),
             "aws:iam/accessKey:AccessKey": _aws_access_key,
+            EFS_FILE_SYSTEM: _efs_file_system,
         },
-        ids={"aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper()},
+        ids={
+            "aws:iam/accessKey:AccessKey": lambda name: "AKIA" + digest(name, 16).upper(),
+            # The EFS CSI driver checks the ids in a volume handle for these shapes.
+            EFS_FILE_SYSTEM: lambda name: "fs-" + digest(name, 17),
+            "aws:efs/accessPoint:AccessPoint": lambda name: "fsap-" + digest(name, 17),
+            "aws:ec2/securityGroup:SecurityGroup": lambda name: "sg-" + digest(name, 17),
+        },
     ),
     "azure-native": ProviderFakes(
         outputs={
             "azure-native:storage:StorageAccount": _named("accountName"),
             "azure-native:storage:BlobContainer": _named("containerName"),
+            "azure-native:storage:FileShare": _named("shareName"),
+            "azure-native:network:PrivateEndpoint": _named("privateEndpointName"),
             "azure-native:managedidentity:UserAssignedIdentity": _azure_identity,
         },
-        invokes={"azure-native:storage:listStorageAccountServiceSAS": _service_sas},
+        invokes={
+            "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+            "azure-native:storage:listStorageAccountKeys": _account_keys,
+        },
     ),
 }
 """Each cloud's fakes, by its provider (the cloud's entry in core/stores.py)."""

@@ -36,7 +36,7 @@ class Rendering:
         ]
 
     def cloud_resources(self) -> list[engine.Registration]:
-        """The cloud resources the program registered (buckets, identities, grants: no Kubernetes object)."""
+        """The cloud resources the program registered (buckets, filesystems, identities, grants: no Kubernetes object)."""
         return [
             registration
             for registration in self.registrations

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, write_stack
 
 SDKS = ("pulumi_gcp", "pulumi_aws", "pulumi_azure_native")
 
@@ -31,6 +31,9 @@ def sdks_imported(stack: str) -> list[str]:
         ("gcp", ["pulumi_gcp"]),
         ("aws", ["pulumi_aws"]),
         ("azure", ["pulumi_azure_native"]),
+        ("gcp-files", ["pulumi_gcp"]),
+        ("aws-files", ["pulumi_aws"]),
+        ("azure-files", ["pulumi_azure_native"]),
     ],
 )
 def test_a_stack_imports_only_the_sdks_of_the_clouds_it_uses(stack, expected):
@@ -79,6 +82,27 @@ def test_a_stack_whose_cloud_sdk_is_missing_is_told_the_extra_that_installs_it(s
         f"polyaxon-storage: this stack has {dict(gcp='gcs buckets', aws='s3 buckets', azure='azure containers')[stack]}, and their "
         f"component needs {sdk}, which is not installed: pip install 'polyaxon-storage[{extra}]' "
         f"(in a checkout of polyaxon-storage: make venv-{extra})"
+    )
+
+
+@pytest.mark.parametrize(
+    "entry, sdk, extra",
+    [
+        ({"filesystem": "filestore", "size": "1Ti", "location": "europe-west1-b", "network": "vpc"}, "pulumi_gcp", "gcp"),
+        ({"filesystem": "efs", "vpcId": "vpc-1", "subnets": ["subnet-a"], "clients": ["10.0.0.0/16"]}, "pulumi_aws", "aws"),
+        ({"filesystem": "azurefiles", "account": "acct", "resourceGroup": "rg", "subnetId": "/s", "size": "1Ti"},
+         "pulumi_azure_native", "azure"),
+    ],
+)  # fmt: skip
+def test_a_stack_whose_filesystems_sdk_is_missing_is_told_the_extra_that_installs_it(tmp_path, entry, sdk, extra):
+    config = {"persistence": {"outputs": {"work": {"create": True, "name": "work", "mountPath": "/work", **entry}}},
+              "runs": {"train": {"image": "trainer:1"}}}  # fmt: skip
+    providers = {"gcp:project": "p", "aws:region": "eu-west-1", "azure-native:location": "westeurope"}
+    result = render_without(sdk, str(write_stack(tmp_path, config, "files", providers)))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"polyaxon-storage: this stack has {entry['filesystem']} filesystems, and their component needs {sdk}, which "
+        f"is not installed: pip install 'polyaxon-storage[{extra}]' (in a checkout of polyaxon-storage: make venv-{extra})"
     )
 
 

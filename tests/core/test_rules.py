@@ -238,7 +238,7 @@ def test_read_only_defaults_to_false():
         pytest.param(stack(data={"d": host("/d", existingclaim="pvc")}), "persistence.data.d.existingclaim", id="existingclaim"),
         pytest.param(stack(data={"d": host("/d", readonly=True)}), "persistence.data.d.readonly", id="readonly"),
         pytest.param(stack(data={"d": host("/d", secret="s")}), "persistence.data.d.secret", id="key-of-another-kind"),
-        pytest.param(stack(data={"b": bucket("gcs", "gs://bucket-b", mountPath="/b")}), "persistence.data.b.mountPath", id="bucket-mountPath"),
+        pytest.param(stack(data={"b": bucket("gcs", "gs://bucket-b", mountpath="/b")}), "persistence.data.b.mountpath", id="bucket-mountpath"),
         pytest.param(stack(catalog={"output": {}}), "persistence.output", id="catalog-key"),
         pytest.param({**stack(), "team": "a"}, "team", id="stack-key"),
         pytest.param(one_run(data_ref=["data1"]), "runs.train.data_ref", id="run-key"),

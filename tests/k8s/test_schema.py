@@ -18,7 +18,10 @@ def schema() -> dict:
 
 def test_every_public_component_is_in_the_schema_with_described_inputs_and_outputs(schema):
     names = {component.__name__ for component in public_components()}
-    assert names == {"TeamNamespace", "NfsStorage", "RunTemplate", "GcsBuckets", "S3Buckets", "AzureBlobContainers"}
+    assert names == {
+        "TeamNamespace", "NfsStorage", "CsiStorage", "SharedDirectories", "RunTemplate", "GcsBuckets", "S3Buckets",
+        "AzureBlobContainers", "FilestoreShare", "EfsFileSystem", "AzureFileShare",
+    }  # fmt: skip
     assert set(schema["resources"]) == {f"polyaxon-storage:index:{name}" for name in names}
     for token, resource in schema["resources"].items():
         assert resource["isComponent"] and resource["description"], token
@@ -42,18 +45,30 @@ def test_values_that_can_come_from_other_resources_are_inputs_and_rule_inputs_ar
     gcs_bucket = schema["types"]["polyaxon-storage:index:GcsBucketArgs"]["properties"]
     s3_bucket = schema["types"]["polyaxon-storage:index:S3BucketArgs"]["properties"]
     secret = schema["types"]["polyaxon-storage:index:CredentialsSecretArgs"]["properties"]
+    filestore = schema["resources"]["polyaxon-storage:index:FilestoreShare"]["inputProperties"]
+    efs = schema["resources"]["polyaxon-storage:index:EfsFileSystem"]["inputProperties"]
+    files = schema["resources"]["polyaxon-storage:index:AzureFileShare"]["inputProperties"]
+    csi = schema["resources"]["polyaxon-storage:index:CsiStorage"]["inputProperties"]
+    directories = schema["resources"]["polyaxon-storage:index:SharedDirectories"]["inputProperties"]
     for inputs, name in [
         (template, "namespace"), (template, "serviceAccount"), (template, "podSecurity"), (run, "image"),
         (mount, "claimName"), (mount, "bucket"), (mount, "secret"),
         (nfs, "server"), (nfs, "path"), (nfs, "namespace"),
         (gcs, "project"), (gcs_bucket, "kmsKey"), (s3_bucket, "kmsKey"), (azure, "subscriptionId"),
         (secret, "data"), (secret, "identity"),
+        (filestore, "project"), (filestore, "network"), (filestore, "kmsKey"), (efs, "vpcId"), (efs, "kmsKey"),
+        (files, "subnetId"), (files, "privateDnsZoneId"), (csi, "namespace"), (csi, "volumeHandle"),
+        (csi, "volumeAttributes"), (csi, "nodeStageSecret"), (directories, "server"), (directories, "path"),
+        (directories, "namespace"),
     ]:  # fmt: skip
         assert not inputs[name].get("plain"), name
     for inputs, name in [
         (mount, "name"), (mount, "mountPath"), (mount, "readOnly"), (nfs, "size"), (template, "runs"),
         (gcs, "buckets"), (gcs, "teams"), (gcs_bucket, "create"), (gcs_bucket, "location"), (s3_bucket, "region"),
         (azure, "containers"), (secret, "access"),
+        (filestore, "capacityGb"), (filestore, "tier"), (filestore, "share"), (efs, "subnets"), (efs, "clients"),
+        (files, "quotaGb"), (files, "protocol"), (csi, "driver"), (csi, "size"), (csi, "readOnly"),
+        (directories, "directories"), (directories, "jobName"),
     ]:  # fmt: skip
         assert inputs[name].get("plain") is True, name
 
@@ -73,6 +88,9 @@ def test_enumerations_are_enums_integers_are_integers_and_credentials_are_secret
     assert types["polyaxon-storage:index:CredentialsSecretArgs"]["properties"]["data"]["secret"] is True
     for component in ("GcsBuckets", "S3Buckets", "AzureBlobContainers"):
         assert schema["resources"][f"polyaxon-storage:index:{component}"]["properties"]["credentials"]["secret"] is True
+    resources = schema["resources"]
+    assert resources["polyaxon-storage:index:AzureBlobContainers"]["properties"]["sasTokens"]["secret"] is True
+    assert resources["polyaxon-storage:index:AzureFileShare"]["properties"]["accountKey"]["secret"] is True
     secrets = [
         (token, name)
         for token, spec in [*types.items(), *schema["resources"].items()]
@@ -80,7 +98,7 @@ def test_enumerations_are_enums_integers_are_integers_and_credentials_are_secret
         for name, prop in spec.get(kind, {}).items()
         if prop.get("secret")
     ]
-    assert len(secrets) == 4, secrets
+    assert len(secrets) == 6, secrets
 
 
 def test_required_inputs_are_the_ones_without_a_default(schema):
@@ -92,6 +110,11 @@ def test_required_inputs_are_the_ones_without_a_default(schema):
         "GcsBuckets": {"project", "buckets"},
         "S3Buckets": {"buckets"},
         "AzureBlobContainers": {"containers"},
+        "CsiStorage": {"driver", "volumeHandle", "size", "namespace", "claimName", "volumeName"},
+        "SharedDirectories": {"namespace", "jobName", "server", "path", "directories"},
+        "FilestoreShare": {"project", "instance", "location", "capacityGb", "share", "network"},
+        "EfsFileSystem": {"creationToken", "vpcId", "subnets", "clients"},
+        "AzureFileShare": {"account", "resourceGroup", "location", "share", "quotaGb", "subnetId"},
     }
 
 

@@ -31,7 +31,6 @@ POLICY_DIR = PROJECT_DIR / "policy"
 if str(POLICY_DIR) not in sys.path:
     sys.path.insert(0, str(POLICY_DIR))
 
-OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 UNKNOWN = UNKNOWN_STRING_VALUE
 
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
@@ -54,10 +53,16 @@ def urn_of(resource_type: str, name: str) -> str:
     return f"urn:pulumi:test::polyaxon-storage::{resource_type}::{name}"
 
 
-def check_resource(policy: Policy, resource_type: str, props: dict, config: Optional[dict] = None) -> list[str]:
-    """The violations a resource policy reports for one resource."""
+def options(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def check_resource(
+    policy: Policy, resource_type: str, props: dict, config: Optional[dict] = None, protect: bool = False
+) -> list[str]:
+    """The violations a resource policy reports for one resource (`protect`: its resource option)."""
     args = ResourceValidationArgs(
-        resource_type, unknown_checking_proxy(props), urn_of(resource_type, "r"), "r", OPTS, None, config
+        resource_type, unknown_checking_proxy(props), urn_of(resource_type, "r"), "r", options(protect), None, config
     )
     found: list[str] = []
     policy.validate(args, lambda message, urn=None: found.append(message))
@@ -70,12 +75,13 @@ def resource(
     props: Mapping[str, Any],
     bucket_from: Optional[PolicyResource] = None,
     urn: Optional[str] = None,
+    protect: bool = False,
 ) -> PolicyResource:
     """A stack resource; `bucket_from`: the resource its `bucket` property was computed from."""
     dependencies = {"bucket": [bucket_from]} if bucket_from else {}
     return PolicyResource(
-        resource_type, unknown_checking_proxy(props), urn or urn_of(resource_type, name), name, OPTS, None, None,
-        list(dependencies.get("bucket", [])), dependencies,
+        resource_type, unknown_checking_proxy(props), urn or urn_of(resource_type, name), name, options(protect), None,
+        None, list(dependencies.get("bucket", [])), dependencies,
     )
 
 
@@ -90,9 +96,10 @@ def check_stack(policy: Policy, *resources: PolicyResource) -> list[tuple[str, O
 
 def policy_resources(registrations: Sequence[engine.Registration]) -> list[PolicyResource]:
     """The custom resources among `registrations` as a stack policy gets them: their properties with
-    the id the mocks gave them, and each property linked to the resources its value came from."""
+    the id the mocks gave them, their protect option, and each property linked to the resources its value came
+    from."""
     made = {
-        r.urn: resource(r.type, r.name, {**r.inputs, "id": r.id}, urn=r.urn)
+        r.urn: resource(r.type, r.name, {**r.inputs, "id": r.id}, urn=r.urn, protect=r.protect)
         for r in registrations
         if r.custom
     }

@@ -41,7 +41,7 @@ def violations(resources: list[PolicyResource], config: Optional[dict] = None) -
             found += [
                 (policy.name, r.name, message)
                 for r in resources
-                for message in check_resource(policy, r.resource_type, r.props, policy_config)
+                for message in check_resource(policy, r.resource_type, r.props, policy_config, r.opts.protect)
             ]
     return found
 
@@ -74,7 +74,7 @@ def test_the_pack_inspects_every_job_and_volume_of_every_stack(stack):
             pod["containers"][0].setdefault("volumeMounts", []).append({"name": "host-var", "mountPath": "/var-data"})
         elif found.resource_type == PV:
             props["spec"]["persistentVolumeReclaimPolicy"] = "Delete"
-        broken.append(resource(found.resource_type, found.name, props, urn=found.urn))
+        broken.append(resource(found.resource_type, found.name, props, urn=found.urn, protect=found.opts.protect))
     flagged = {(policy, name) for policy, name, _ in violations(broken)}
     expected = {("no-writable-host-path", r.name) for r in resources if r.resource_type == JOB}
     expected |= {("persistent-volume-retain", r.name) for r in resources if r.resource_type == PV}
@@ -101,7 +101,7 @@ def test_pack_lists_every_policy_of_every_domain_once():
     pack = load_pack_main()
     defined = [
         value
-        for module in ("buckets", "workloads", "credentials")
+        for module in ("buckets", "workloads", "credentials", "filesystems")
         for value in vars(importlib.import_module(module)).values()
         if isinstance(value, Policy)
     ]
@@ -188,7 +188,7 @@ def broken(resources: list[PolicyResource], resource_type: str, name: str, chang
         props = plain(found.props)
         if (found.resource_type, found.name) == (resource_type, name):
             change(props)
-        copies.append(resource(found.resource_type, found.name, props, urn=found.urn))
+        copies.append(resource(found.resource_type, found.name, props, urn=found.urn, protect=found.opts.protect))
     return copies
 
 
@@ -235,3 +235,56 @@ def test_a_violating_variant_of_each_clouds_resources_fails_the_pack(stack, reso
     assert (resource_type, name) in {(r.resource_type, r.name) for r in resources}
     flagged = {found for found, _, _ in violations(broken(resources, resource_type, name, change))}
     assert flagged == {policy}
+
+
+def unprotected(resources: list[PolicyResource], resource_type: str, name: str) -> list[PolicyResource]:
+    """`resources` with one resource no longer protected."""
+    return [
+        resource(r.resource_type, r.name, plain(r.props), urn=r.urn, protect=r.opts.protect and (r.resource_type, r.name) != (resource_type, name))
+        for r in resources
+    ]
+
+
+# Per filesystem stack: one resource broken at a time (found by its name's start), and the policy that must flag it.
+FILESYSTEM_VIOLATIONS = [
+    ("gcp-files", "gcp:filestore/instance:Instance", "ml-checkpoints",
+     lambda props: props.update(deletionProtectionEnabled=False), "filesystem-protected-encrypted"),
+    ("aws-files", "aws:efs/fileSystem:FileSystem", "ml-checkpoints", lambda props: props.update(encrypted=False),
+     "filesystem-protected-encrypted"),
+    ("aws-files", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ml-checkpoints/nfs/",
+     lambda props: props.update(toPort=2050), "efs-nfs-from-clients-only"),
+    ("aws-files", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ml-checkpoints/nfs/",
+     lambda props: props.update(referencedSecurityGroupId=None, cidrIpv4="0.0.0.0/0"), "efs-nfs-from-clients-only"),
+    ("azure-files", "azure-native:storage:StorageAccount", "acmemlcheckpoints",
+     lambda props: props.update(publicNetworkAccess="Enabled"), "azure-files-private"),
+    ("gcp-files", PV, "team-nlp-data-corpus-", lambda props: props["spec"]["csi"].update(readOnly=False), "csi-volume-read-only"),
+]  # fmt: skip
+
+
+def named(resources: list[PolicyResource], resource_type: str, start: str) -> str:
+    (name,) = [r.name for r in resources if r.resource_type == resource_type and r.name.startswith(start)]
+    return name
+
+
+@pytest.mark.parametrize("stack, resource_type, start, change, policy", FILESYSTEM_VIOLATIONS, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_violating_variant_of_each_filesystem_fails_the_pack(stack, resource_type, start, change, policy):
+    resources = stack_resources(stack)
+    flagged = {found for found, _, _ in violations(broken(resources, resource_type, named(resources, resource_type, start), change))}
+    assert flagged == {policy}
+
+
+@pytest.mark.parametrize(
+    "stack, resource_type, start",
+    [
+        ("gcp-files", "gcp:filestore/instance:Instance", "ml-checkpoints"),
+        ("aws-files", "aws:efs/fileSystem:FileSystem", "ml-checkpoints"),
+        ("azure-files", "azure-native:storage:StorageAccount", "acmemlcheckpoints"),
+        ("azure-files", "azure-native:storage:FileShare", "acmemlcheckpoints/"),
+    ],
+)
+def test_an_unprotected_filesystem_fails_the_pack(stack, resource_type, start):
+    resources = stack_resources(stack)
+    name = named(resources, resource_type, start)
+    assert [(policy, found) for policy, found, _ in violations(unprotected(resources, resource_type, name))] == [
+        ("filesystem-protected-encrypted", name)
+    ]

@@ -1,7 +1,8 @@
 """The storage catalog (`persistence`), in Polyaxon's Helm vocabulary.
 
 Each entry is exactly one kind, told apart by the key it carries: `hostPath`,
-`existingClaim`, `nfs`, or a bucket (`store` + `bucket`). Parsing is strict:
+`existingClaim`, `nfs`, a bucket (`store` + `bucket`), or a filesystem the
+stack creates (`filesystem`: `filesystems.py`). Parsing is strict:
 unknown keys and keys of another kind are errors, never silently ignored.
 """
 
@@ -20,6 +21,12 @@ from ..errors import TAG_MARKER, Problem
 from ..mounts import host_path_problem, mounts_problems
 from ..names import a
 from .chart import CHART_VOLUMES, ChartLogs, ChartStore, ChartVolume, ChartVolumeOnly
+from .filesystems import (
+    BucketMountOptions,
+    FilesystemOptions,
+    bucket_mount_problems,
+    filesystem_problems,
+)
 from .fields import (
     AbsolutePath,
     Capacity,
@@ -93,7 +100,11 @@ class NfsEntry(VolumeEntry, NfsVolume):
     nfs: NfsExport
 
 
-class BucketEntry(EntryBase):
+class FilesystemEntry(VolumeEntry, FilesystemOptions):
+    kind: Literal["filesystem"] = Field("filesystem", exclude=True)
+
+
+class BucketEntry(EntryBase, BucketMountOptions):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
     store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
@@ -168,9 +179,12 @@ def bucket_address(store: str, url: str) -> Optional[BucketAddress]:
     return BucketAddress(store, parsed.bucket, parsed.account, parsed.host)
 
 
-Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry]
-KIND_KEYS = {"hostPath": "hostPath", "existingClaim": "existingClaim", "nfs": "nfs", "store": "bucket", "bucket": "bucket"}
-KIND_HELP = "hostPath, existingClaim, nfs, or a bucket (store + bucket)"
+Entry = Union[HostPathEntry, ExistingClaimEntry, NfsEntry, BucketEntry, FilesystemEntry]
+KIND_KEYS = {
+    "hostPath": "hostPath", "existingClaim": "existingClaim", "nfs": "nfs", "store": "bucket", "bucket": "bucket",
+    "filesystem": "filesystem",
+}  # fmt: skip
+KIND_HELP = "hostPath, existingClaim, nfs, a bucket (store + bucket), or a filesystem the stack creates"
 
 
 def _entry_kind(value: Any) -> Optional[str]:
@@ -201,6 +215,7 @@ CatalogEntry = Annotated[
             Annotated[ExistingClaimEntry, Tag(TAG_MARKER + "existingClaim")],
             Annotated[NfsEntry, Tag(TAG_MARKER + "nfs")],
             Annotated[BucketEntry, Tag(TAG_MARKER + "bucket")],
+            Annotated[FilesystemEntry, Tag(TAG_MARKER + "filesystem")],
         ],
         Discriminator(_entry_kind),
     ],
@@ -247,6 +262,11 @@ class Persistence(Model):
                 yield key, getattr(self, key)
 
 
+def is_mounted(entry: Entry) -> bool:
+    """Whether runs mount the entry as a volume (every kind but a bucket reached through its URL)."""
+    return isinstance(entry, VolumeEntry) or (isinstance(entry, BucketEntry) and entry.csi)
+
+
 def entry_path(side: Side, name: str, key: str = "") -> str:
     """Config path of an entry, or of one of its keys."""
     return f"persistence.{side}.{name}" + (f".{key}" if key else "")
@@ -261,9 +281,8 @@ def catalog_problems(
     for not being mappings: their entries are not known (nor is the embedded default standing for them).
     """
     entries = [(side, name, entry) for side, name, entry in persistence.entries() if side not in refused_sides]
-    volumes: list[tuple[Any, str]] = [
-        (entry, entry_path(side, name)) for side, name, entry in entries if isinstance(entry, VolumeEntry)
-    ]
+    # Buckets mounted through their CSI driver have a mountPath too.
+    volumes: list[tuple[Any, str]] = [(entry, entry_path(side, name)) for side, name, entry in entries if is_mounted(entry)]
     # Polyaxon 0.6's platform writes its logs, repos and uploads: each is held to the rules of a writable entry.
     chart = [(volume, f"persistence.{key}") for key, volume in persistence.chart_volumes() if isinstance(volume, ChartVolume)]
     problems: list[Problem] = mounts_problems(
@@ -304,6 +323,9 @@ def catalog_problems(
                 defaults.append(entry_path(side, name))
         if isinstance(entry, BucketEntry):
             problems.extend(_bucket_problems(side, name, entry))
+            problems.extend(bucket_mount_problems(entry, entry_path(side, name)))
+        elif isinstance(entry, FilesystemEntry):
+            problems.extend(filesystem_problems(entry, entry_path(side, name), side))
     if len(defaults) > 1:
         problems.append(
             Problem("persistence.outputs", f"more than one entry is marked default: {', '.join(defaults)}; keep one")

@@ -12,7 +12,7 @@ import posixpath
 import re
 from typing import Annotated, Any, Callable, Optional, Union
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ..buckets import bucket_url_problem
 from ..limits import (
@@ -217,6 +217,7 @@ NonEmptyText = Annotated[CliText, AfterValidator(_non_empty)]
 ProcessText = Annotated[CliText, checked(nul_problem)]
 """Text a process is started with (a command, an argument, an environment value): no NUL."""
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+PositiveCount = Annotated[WholeNumber, Field(ge=1)]
 Restarts = Annotated[WholeNumber, within("backoffLimit")]
 """How often a failed run is restarted: the Job's backoffLimit, an int32."""
 TtlSeconds = Annotated[WholeNumber, within("ttlSecondsAfterFinished")]

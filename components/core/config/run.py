@@ -207,6 +207,11 @@ class MountArgs(Model):
     workload_identity: bool = Field(
         False, description="A bucket the pod reaches with its own cloud identity (no secret): listed without a key."
     )
+    pod_annotations: dict[QualifiedName, CliText] = Field(
+        default_factory=dict,
+        description="What the pod mounting a claim carries for its volume, such as gke-gcsfuse/volumes: \"true\" for a "
+        "bucket mounted by the GCS FUSE CSI driver.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self, info: ValidationInfo) -> "MountArgs":
@@ -242,6 +247,8 @@ class MountArgs(Model):
                 problems.append(f"{key('workload_identity')} belongs to a bucket mount")
         if self.node_selector and kind != "host_path":
             problems.append(f"{key('node_selector')} pins a host path's node: this mount is no host path")
+        if self.pod_annotations and kind != "claim_name":
+            problems.append(f"{key('pod_annotations')} belong to a claim's volume: this mount is no claim")
         if problems:
             raise ValueError("; ".join(problems))
         return self
