@@ -7,7 +7,7 @@ import re
 import yaml
 from conftest import PROJECT, PROJECT_DIR
 
-from components.core.config.stack import STACK_KEYS, StackConfig
+from components.core.config.stack import IMPLICIT_TEAM_KEYS, STACK_KEYS, StackConfig
 
 
 def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stacks_dir():
@@ -20,11 +20,13 @@ def test_pulumi_yaml_runs_the_python_program_from_a_pip_venv_with_stacks_in_stac
         assert declaration["description"], key
 
 
-def test_declared_defaults_are_the_programs_own():
+def test_declared_defaults_are_the_programs_own_and_never_what_each_team_sets():
     defaults = PROJECT.defaults()
-    assert defaults  # namespace and initImage are declared with defaults
+    assert defaults  # initImage is declared with its default
     for key, value in defaults.items():
         assert StackConfig.model_fields[STACK_KEYS[key]].default == value, key
+        # The CLI hands a declared default to every stack: one of these would refuse every stack with teams.
+        assert STACK_KEYS[key] not in IMPLICIT_TEAM_KEYS, key
 
 
 CLOUD_SDKS = {"gcp": "pulumi-gcp", "aws": "pulumi-aws", "azure": "pulumi-azure-native"}

@@ -30,7 +30,7 @@ from .pending import PENDING
 from .refs import REF_KINDS, ref_problem
 from .resolve import NfsClaims, resolve_storage
 from .resources import ResourceLayer
-from .runs import RunContext, RunPlace, resolve_run
+from .runs import RunContext, RunPlace, identity_warnings, resolve_run
 from .settings import Layer, file_layer, model_layer
 from .teams import run_team
 from .volumes import OutputsRef, union_selector
@@ -277,7 +277,11 @@ def plan_run(
         else ""
     )
     template = JobTemplate(team.name, stage.project, team.namespace, team.service_account, config)
-    return RunPlan(name, resolved, team, template, refs_path=refs_path, warnings=_file_warnings(polyaxonfile, name))
+    warnings = (
+        *_file_warnings(polyaxonfile, name),
+        *identity_warnings(resolved, team.service_account, child(path, place.key("service_account"))),
+    )
+    return RunPlan(name, resolved, team, template, refs_path=refs_path, warnings=warnings)
 
 
 def _mounts(

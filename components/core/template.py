@@ -18,7 +18,7 @@ from .enums import RunKind
 from .errors import Problem, child
 from .job import job_manifest
 from .refs import REF_KINDS, ref_problem
-from .runs import RunContext, RunPlace, resolve_run
+from .runs import RunContext, RunPlace, identity_warnings, resolve_run
 from .settings import Layer, RunBounds, model_layer
 from .volumes import OutputsRef, union_selector
 
@@ -29,6 +29,8 @@ class TemplateRun:
 
     args: RunArgs
     refs: tuple[OutputsRef, ...]
+    warnings: tuple[Problem, ...] = ()
+    """What the template allows but its author should hear about (runs.identity_warnings)."""
 
 
 def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tuple[dict[str, TemplateRun], list[Problem]]:
@@ -62,7 +64,12 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
             resolved[name] = found
     kinds = {name: run.kind or RunKind.EXPERIMENT.value for name, run in template.runs.items()}
     runs = {
-        name: TemplateRun(run, _refs(name, run, resolved, kinds, set(refused), problems)) for name, run in resolved.items()
+        name: TemplateRun(
+            run,
+            _refs(name, run, resolved, kinds, set(refused), problems),
+            tuple(identity_warnings(run, template.service_account, f"runs.{name}.service_account")),
+        )
+        for name, run in resolved.items()
     }
     return runs, problems
 

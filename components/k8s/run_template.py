@@ -38,6 +38,10 @@ class RunTemplate(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         named = list(args.get("runs") or {}) if isinstance(args, dict) else []
         checked = check("RunTemplate", name, run.RunTemplateArgs, args, lambda template: template_runs(template, named))
+        # Warned once, as the program runs: for runs whose names are known then (not from inside an apply).
+        for found in checked.derived.values():
+            for warning in found.warnings:
+                pulumi.log.warn(f"RunTemplate {name!r}: {warning}", resource=self)
         project = pulumi.get_project()
 
         def built(resolved: tuple[run.RunTemplateArgs, dict[str, TemplateRun]]) -> dict[str, dict[str, Any]]:

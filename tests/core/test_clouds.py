@@ -401,6 +401,22 @@ def test_unused_workload_identity_and_aks_for_polystores_are_warned_about():
     assert warning.startswith("cluster.workloadIdentity.aks: teams nlp reach Azure containers") and "polystores" in warning
 
 
+def test_a_run_running_as_another_service_account_is_warned_it_leaves_its_teams_workload_identity():
+    config = catalog({"d": created_gcs(readOnly=True)}, cluster={"workloadIdentity": {"gke": {"teams": ["nlp"]}}})
+    config["teams"]["nlp"]["serviceAccounts"] = ["batch"]
+    config["runs"]["tune"]["serviceAccountName"] = "batch"
+    assert [str(w) for w in plan(config, providers=PROVIDERS).warnings] == [
+        "runs.tune.serviceAccountName: the run's pods run as 'batch', not 'runs-nlp': its buckets reached through "
+        "workload identity (d) are granted to the cloud identity bound to 'runs-nlp'; bind 'batch' to that identity too, "
+        "or drop it"
+    ]
+    # With keys, the Secret reaches the bucket whoever the pod runs as.
+    keyed = catalog({"d": created_gcs(readOnly=True)})
+    keyed["teams"]["nlp"]["serviceAccounts"] = ["batch"]
+    keyed["runs"]["tune"]["serviceAccountName"] = "batch"
+    assert plan(keyed, providers=PROVIDERS).warnings == ()
+
+
 @pytest.mark.parametrize(
     "now, expected",
     [

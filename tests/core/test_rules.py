@@ -458,14 +458,6 @@ def test_team_granting_an_entry_twice_is_an_error(grants, path):
     problem(teams_stack({"nlp": {"namespace": "nlp", **grants}}, team="nlp"), path, "listed more than once")
 
 
-def test_namespace_is_ignored_when_teams_are_defined():
-    # README (commit 6dac069): `namespace` has a declared default, so with teams it
-    # is ignored rather than an error; each team's own namespace is used.
-    config = {**teams_stack({"nlp": {"namespace": "nlp", "data": "*", "outputs": "*"}}, team="nlp"), "namespace": "ml"}
-    assert manifest(config)["metadata"]["namespace"] == "nlp"
-    assert env_of(run_of(config, "train"))["POLYAXON_RUN_OUTPUTS_PATH"] == f"/outputs/1/nlp/train/{EXEC}"
-
-
 # ---------------------------------------------------------------- §4 data volumes
 
 

@@ -364,9 +364,19 @@ def test_a_team_can_never_allow_another_teams_managed_credentials():
     ]
 
 
-@pytest.mark.parametrize("key", ["quota", "serviceAccounts", "secretRefs", "configMapRefs"])
-def test_team_bounds_at_the_top_level_are_an_error_when_teams_are_defined(key):
-    value = {"pods": "10"} if key == "quota" else ["x"]
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("quota", {"pods": "10"}),
+        ("serviceAccounts", ["x"]),
+        ("secretRefs", ["x"]),
+        ("configMapRefs", ["x"]),
+        ("allowPrivileged", True),
+        ("namespace", "ml"),
+        ("existingNamespace", True),
+    ],
+)
+def test_what_each_team_sets_is_an_error_at_the_top_level_when_teams_are_defined(key, value):
     assert f"{key}: is set per team (teams.<team>.{key}) when teams are defined" in problems(
         teams_stack({}, **{key: value})
     )

@@ -346,3 +346,19 @@ def test_every_component_refuses_what_the_cluster_would_before_registering_anyth
     assert str(refused.value) == expected
     assert isinstance(refused.value, pulumi.RunError)
     assert [r for r in mock.registrations if r.custom] == []
+
+
+def test_a_template_run_leaving_the_templates_workload_identity_is_warned_about_as_in_the_stack():
+    mock = engine.start("rules", "test")
+    bucket = {"name": "d", "store": "gcs", "bucket": "gs://acme-data", "workload_identity": True}
+    runs = {
+        "train": {"image": "trainer:1", "outputs": OUTPUTS, "data": [bucket], "service_account": "batch"},
+        "keyed": {"image": "trainer:1", "outputs": OUTPUTS, "service_account": "batch"},
+    }
+    args = {"namespace": "ml", "service_account": "runs-ml", "bounds": {"service_accounts": ["batch"]}, "runs": runs}
+    mock.run(lambda: RunTemplate("vision", args))
+    assert mock.warnings == [
+        "RunTemplate 'vision': runs.train.service_account: the run's pods run as 'batch', not 'runs-ml': its buckets reached through "
+        "workload identity (d) are granted to the cloud identity bound to 'runs-ml'; bind 'batch' to that identity too, "
+        "or drop it"
+    ]

@@ -32,8 +32,9 @@ from .run import (
 
 M = TypeVar("M", bound=Model)
 DEFAULT_NAMESPACE = "polyaxon"
-TEAM_BOUNDS = tuple(TeamBounds.model_fields)
-"""What a namespace's teams may use beyond storage: set per team, or at the top level without teams."""
+IMPLICIT_TEAM_KEYS = (*TeamBounds.model_fields, *PodAllowances.model_fields, "namespace", "existing_namespace")
+"""What each team sets for its own runs, and the top level for the one implicit team when none are defined:
+with teams, the top-level ones would silently govern nothing."""
 
 
 class TeamGrants(Model):
@@ -354,10 +355,9 @@ def _cross_key_problems(config: StackConfig, values: Mapping[str, Any]) -> list[
             Problem("defaultResources", "is the old name of runDefaults.resources, which is given too; keep one")
         )
     if values.get("teams") is not None:
-        bounds = [StackConfig.spelled(field, Spelling.CONFIG) for field in TEAM_BOUNDS]
         problems.extend(
             Problem(key, "is set per team (teams.<team>." + key + ") when teams are defined")
-            for key in bounds
+            for key in (StackConfig.spelled(field, Spelling.CONFIG) for field in IMPLICIT_TEAM_KEYS)
             if key in values
         )
     for kind in ("teams", "runs"):
