@@ -33,6 +33,10 @@ EXECUTION_ID_LABEL = "batch.kubernetes.io/controller-uid"
 TPU_VERSION_ANNOTATION = "tf-version.cloud-tpus.google.com"
 """The TensorFlow version a pod's Cloud TPUs run, as Polyaxon annotated TPU pods."""
 
+NON_ROOT_UID = 10001
+"""The user and group runs that need not write to a host path run as: high enough not to be a user of the node.
+What the stack makes for runs to write (shared directories, EFS access points) is owned by it."""
+
 # Keys a run's own labels and annotations may not use: ours, and what the Job controller sets on its pods.
 RESERVED_KEY_PREFIXES = (PROJECT + "/", "batch.kubernetes.io/")
 RESERVED_KEYS = (MANAGED_BY_LABEL, "controller-uid", "job-name", TPU_VERSION_ANNOTATION)

@@ -11,12 +11,11 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import check, typed_args
-from ..conventions import MANAGED_BY
+from ..conventions import MANAGED_BY, NON_ROOT_UID
 from ..core.config import filesystem_args
 from ..core.config.catalog import FilesystemEntry
 from ..core.config.filesystems import SECURITY_GROUP_ID
 from ..core.model import FilesystemPlan
-from ..core.security import NON_ROOT_UID
 from ..outputs import mapping_output
 from .common import CloudContext, directory_args, filesystem_outputs, given
 

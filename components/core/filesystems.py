@@ -14,6 +14,7 @@ import json
 from dataclasses import replace
 from typing import Iterable, Mapping, Optional, Sequence
 
+from ..conventions import NON_ROOT_UID
 from .config.catalog import BucketAddress, BucketEntry, FilesystemEntry, bucket_address, entry_path
 from .config.filesystems import DEFAULT_EFS_SIZE, filesystem_warnings
 from .config.stack import StackConfig
@@ -32,7 +33,6 @@ from .model import (
 )
 from .names import a, dns_label
 from .namespaces import pair_names
-from .security import NON_ROOT_UID
 from .stores import CLOUDS
 
 DIRECTORIES_NAMESPACE = "polyaxon-storage-system"

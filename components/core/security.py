@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Mapping, Sequence
 
-from ..conventions import POD_SECURITY_LABEL_PREFIX
+from ..conventions import NON_ROOT_UID, POD_SECURITY_LABEL_PREFIX
 from .config.run import MountArgs
 
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
@@ -22,10 +22,8 @@ HARDENED_SECURITY_CONTEXT: dict[str, Any] = {
 }
 # Every pod gets the runtime's seccomp profile.
 POD_SECURITY_CONTEXT: dict[str, Any] = {"seccompProfile": {"type": "RuntimeDefault"}}
-# Runs that need not write to a host path run as this non-root identity, high
-# enough not to be a user of the node; fsGroup makes the volumes that support
+# Runs that need not write to a host path run as NON_ROOT_UID; fsGroup makes the volumes that support
 # ownership management writable to it.
-NON_ROOT_UID = 10001
 NON_ROOT_POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": NON_ROOT_UID,

@@ -58,6 +58,8 @@ def stand_in(project: Project, stack: StackFile) -> StoodIn:
     the first placeholder the stack accepts there (the other secrets stay REDACTED)."""
     values = dict(stack.values)
     prefix = f"{project.name}:"
+    if not any(path.startswith(prefix) for path in stack.secrets):
+        return StoodIn(values)  # nothing to stand in: the stack is not planned an extra time
     tokens = []
     refused = _problem_paths(project, values)
     for path, location in zip(stack.secrets, stack.locations):

@@ -15,7 +15,7 @@ from pydantic import Field
 from ..declare import SECRET, Input, Model
 from ..enums import Access, Choice, PodSecurityLevel
 from ..errors import Problem
-from ..security import NON_ROOT_UID
+from ...conventions import NON_ROOT_UID
 from .catalog import NfsExport, NfsVolume
 from .fields import (
     AbsolutePath,

@@ -39,7 +39,7 @@ from ..enums import (
 from ..errors import Problem, child
 from ..names import a
 from ..resources import parse_quantity
-from ..security import NON_ROOT_UID
+from ...conventions import NON_ROOT_UID
 from .fields import Capacity, CliText, MountPath, NonEmptyText, cli_text
 
 GIB = 2**30
