@@ -1,7 +1,7 @@
 """Benchmark: the program under Pulumi's mock engine against the engine's own floor.
 
     make bench                                # or: venv/bin/python bench/run.py
-    venv/bin/python bench/run.py --write      # also write bench/results.md (the README quotes it)
+    venv/bin/python bench/run.py --write      # also write bench/results.md (CONTRIBUTING.md quotes it)
     venv/bin/python bench/run.py --sizes 3    # only the first three sizes (quick look)
     venv/bin/python bench/run.py --profile    # also cProfile the ~5,000-object program
 

@@ -1,5 +1,5 @@
 """examples/own-program: a Pulumi program of one's own built from the public components, rendered offline with
-`render --program`, as its README says."""
+`render --program`, as docs/components.md says."""
 
 from __future__ import annotations
 

@@ -191,10 +191,10 @@ def abridged(excerpt: Any, actual: Any, path: str = "") -> list[str]:
     return [] if excerpt == actual else [f"{path}: {excerpt!r} != {actual!r}"]
 
 
-def test_the_readmes_gpu_experiment_job_is_what_the_job_command_prints():
-    readme = (PROJECT_DIR / "README.md").read_text()
-    command = "job training examples/polyaxonfiles/gpu-experiment.yaml\n--team vision` prints its Job"
-    block = readme.split(command, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+def test_the_docs_gpu_experiment_job_is_what_the_job_command_prints():
+    page = (PROJECT_DIR / "docs" / "polyaxon-files.md").read_text()
+    command = "job training examples/polyaxonfiles/gpu-experiment.yaml --team vision\n```\n"
+    block = page.split(command, 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert abridged(yaml.safe_load(block), job_command("gpu-experiment")) == []
 
 

@@ -38,7 +38,7 @@ class RegisteredCloud:
         )
 
     def v2_credentials_secret(self, secret: V2CredentialsSecret) -> dict[str, Any]:
-        """A team's Secret in v2's layout for this cloud (export.md §4), as TeamNamespace takes it: from the same
+        """A team's Secret in v2's layout for this cloud (docs/export.md §4), as TeamNamespace takes it: from the same
         credentials, annotated alike."""
         return self._team_secret(secret.team, secret.access, secret.data)
 

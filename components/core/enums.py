@@ -97,7 +97,7 @@ class OutputsSelection(str, Enum):
 
 
 class ExportFormat(str, Enum):
-    """A real Polyaxon deployment whose Helm values the catalog is exported to (export.md)."""
+    """A real Polyaxon deployment whose Helm values the catalog is exported to (docs/export.md)."""
 
     POLYAXON_06 = "polyaxon-0.6"
     """Polyaxon 0.6's chart: `persistence` (data, outputs, logs, repos, upload)."""

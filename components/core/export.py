@@ -1,4 +1,4 @@
-"""The catalog as the Helm values of a real Polyaxon (export.md): 0.6's `persistence`, v1/v2's
+"""The catalog as the Helm values of a real Polyaxon (docs/export.md): 0.6's `persistence`, v1/v2's
 `artifactsStore` and `connections`, naming the Secrets of v2's credentials layout.
 
 Pure. What an entry becomes is read from the stack's layout, never re-derived:
@@ -475,7 +475,7 @@ def _connection_secret(
     secrets: Mapping[tuple[str, str], V2CredentialsSecret],
     warnings: list[Problem],
 ) -> Optional[dict[str, Any]]:
-    """export.md §4: the Secret a bucket connection reads its credentials from, in v2's layout."""
+    """docs/export.md §4: the Secret a bucket connection reads its credentials from, in v2's layout."""
     mount = granted.mount
     if mount.is_volume:
         return None

@@ -1,5 +1,5 @@
 """Managed filesystems and buckets mounted through CSI drivers: what the stack creates, and each namespace's
-volume (managed-storage.md).
+volume (docs/managed-storage.md).
 
 Pure: from the catalog, the teams' namespaces and the clouds' plan to a
 MountedStoragePlan, every problem at its config path. The cloud components

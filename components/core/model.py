@@ -295,7 +295,7 @@ class MountedStoragePlan:
 
 @dataclass(frozen=True)
 class V2CredentialsSecret:
-    """A Secret in Polyaxon v2's credentials layout (export.md §4): one team's key to some of its managed
+    """A Secret in Polyaxon v2's credentials layout (docs/export.md §4): one team's key to some of its managed
     buckets on one store, holding what v2's clients read."""
 
     name: str
@@ -333,7 +333,7 @@ class V2CredentialsSecret:
 
 @dataclass(frozen=True)
 class PlannedExports:
-    """What a stack's `exports` adds to its plan (export.md §1, §4)."""
+    """What a stack's `exports` adds to its plan (docs/export.md §1, §4)."""
 
     values: Mapping[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
     """Format -> team (a stack without teams: its namespace) -> the Helm values of its namespace's Polyaxon:

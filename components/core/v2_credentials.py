@@ -1,4 +1,4 @@
-"""Polyaxon v2's credentials layout (export.md §4): each team's keys to its managed buckets, in Secrets
+"""Polyaxon v2's credentials layout (docs/export.md §4): each team's keys to its managed buckets, in Secrets
 holding what v2 reads (variables or a key file), not polystores' JSON by bucket.
 
 Pure. Named and described here from the clouds' plan. The program fills each

@@ -1,5 +1,5 @@
 """Edits never lose a managed filesystem's data: every edit of an input its provider replaces the resource for
-meets a protected resource, which stops `pulumi up` (managed-storage.md §3, README "Edits and your data").
+meets a protected resource, which stops `pulumi up` (docs/managed-storage.md §3, docs/edits.md).
 
 Under the mock engine: the stack is rendered before and after the edit. A replacing input that changes while the
 resource keeps its URN is an update the engine turns into a replacement, and a renamed filesystem is a new URN and

@@ -1,4 +1,4 @@
-"""Managed filesystems and buckets mounted through CSI drivers (managed-storage.md), as the pure plan decides them.
+"""Managed filesystems and buckets mounted through CSI drivers (docs/managed-storage.md), as the pure plan decides them.
 
 No Pulumi here: a stack config and provider settings are planned, and the
 problems, each namespace's volume or the runs' Jobs are checked.
@@ -141,7 +141,7 @@ def test_a_misused_filesystem_option_is_a_problem_at_its_key(entry, key, words):
     problem(stack(outputs={"ckpt": entry}), f"persistence.outputs.ckpt.{key}", *words)
 
 
-# Each filesystem's own options, from managed-storage.md §1 (the oracle: written here, not read from the code).
+# Each filesystem's own options, from docs/managed-storage.md §1 (the oracle: written here, not read from the code).
 OWN_OPTIONS = {
     "network": ("ml-vpc", {"filestore"}), "connectMode": ("DIRECT_PEERING", {"filestore"}),
     "tier": ("ZONAL", {"filestore"}), "share": ("work", {"filestore"}),

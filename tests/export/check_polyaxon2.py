@@ -1,4 +1,4 @@
-"""Hold Helm values for Polyaxon v2 to Polyaxon's own models (export.md §6). Runs in venv-polyaxon2/.
+"""Hold Helm values for Polyaxon v2 to Polyaxon's own models (docs/export.md §6). Runs in venv-polyaxon2/.
 
 stdin: a JSON object, label -> the values of one export (`namespace`, `artifactsStore`, `connections`).
 stdout: a JSON object, label -> null when Polyaxon accepts the values, else what it refused.
@@ -12,7 +12,7 @@ without `artifactsStore` get the chart's `defaultArtifactsStore`, as the chart d
 import json
 import sys
 
-from polyaxon._schemas.agent import AgentConfig, validate_agent_config  # private module: export.md §6
+from polyaxon._schemas.agent import AgentConfig, validate_agent_config  # private module: docs/export.md §6
 from polyaxon.schemas import V1BucketConnection, V1ClaimConnection, V1HostPathConnection
 
 # V1Connection takes any mapping as `schema`: each kind is held to its own schema class.

@@ -135,7 +135,7 @@ def credentials_ref(job: dict[str, Any], bucket: str) -> dict[str, str]:
 # --- Polyaxon 0.6's keys ------------------------------------------------------------------------------
 # 0.6 has no installable schema for these values: polyaxon-schemas 0.6.1 (in venv-client/) holds
 # none of them, they live in the 0.6 server. The keys are written down from their sources:
-# polyaxon/polyaxon@v0.6.1 (as export.md §6 lists them) and the chart polyaxon 0.6.1.
+# polyaxon/polyaxon@v0.6.1 (as docs/export.md §6 lists them) and the chart polyaxon 0.6.1.
 
 VOLUME_SCHEMA_06 = {"existingClaim", "mountPath", "hostPath", "readOnly"}
 """The 0.6 server's VolumeSchema: a data or outputs volume."""

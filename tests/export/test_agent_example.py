@@ -1,6 +1,6 @@
 """examples/polyaxon-agent: Polyaxon's agent chart, once per team, with the `polyaxonValues` of a
 polyaxon-storage stack read through a StackReference; run under the mock engine, the platform's stack
-run by the program itself (export.md §1)."""
+run by the program itself (docs/export.md §1)."""
 
 from __future__ import annotations
 

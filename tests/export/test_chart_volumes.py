@@ -1,4 +1,4 @@
-"""Polyaxon 0.6's `persistence.logs`, `repos` and `upload` in the catalog (export.md §2, §7), and the stack
+"""Polyaxon 0.6's `persistence.logs`, `repos` and `upload` in the catalog (docs/export.md §2, §7), and the stack
 key `exports`: a real 0.6 chart block pastes whole and round-trips, runs never mount the platform's
 volumes, and each rule is the catalog's."""
 

@@ -1,4 +1,4 @@
-"""The 0.6 export (export.md §2, §5, §7): each row of the mapping, each error, each warning.
+"""The 0.6 export (docs/export.md §2, §5, §7): each row of the mapping, each error, each warning.
 
 Where an entry names something the stack makes (a namespace's NFS claim, a team's credentials Secret),
 the oracle is what a run of that team mounts: the export must name exactly that.

@@ -1,4 +1,4 @@
-"""`polyaxon-storage export` end to end (export.md §1, §5): YAML or JSON on stdout, warnings on stderr,
+"""`polyaxon-storage export` end to end (docs/export.md §1, §5): YAML or JSON on stdout, warnings on stderr,
 bad input as exit status 2 with every problem at once and nothing printed, and no Pulumi loaded."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every shipped stack, every team, both formats, held to what Polyaxon itself reads (export.md §6):
+"""Every shipped stack, every team, both formats, held to what Polyaxon itself reads (docs/export.md §6):
 v2 by Polyaxon 2.18's own models, 0.6 by the keys of its chart and server.
 
 The checker is shown to refuse what Polyaxon refuses, so its verdict on the exports means something.

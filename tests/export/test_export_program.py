@@ -1,4 +1,4 @@
-"""What the program registers for `exports` (export.md §1, §4), under the mock engine: the stack output
+"""What the program registers for `exports` (docs/export.md §1, §4), under the mock engine: the stack output
 `polyaxonValues`, secret exactly when what it derives from is, and each team's Secrets in v2's layout,
 made and annotated as the team's own credentials Secret, rotated and revoked with it."""
 

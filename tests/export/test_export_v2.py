@@ -1,4 +1,4 @@
-"""The v2 export (export.md §3-§5, §7): each row of the mapping, the artifacts store, the credentials
+"""The v2 export (docs/export.md §3-§5, §7): each row of the mapping, the artifacts store, the credentials
 in v2's layout (and the description of their Secrets), each error and warning."""
 
 from __future__ import annotations

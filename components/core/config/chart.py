@@ -1,7 +1,7 @@
 """Polyaxon 0.6's platform volumes: `persistence.logs`, `repos` and `upload`, in the chart's own shapes.
 
 They are accepted so that a 0.6 chart's `persistence` block pastes whole into a
-stack, and the 0.6 export gives them back as written (export.md §2). Polyaxon's
+stack, and the 0.6 export gives them back as written (docs/export.md §2). Polyaxon's
 own pods used them, never runs: this stack mounts them nowhere, and says so.
 
 The chart (polyaxon 0.6.1, `templates/partials/_volumes.tpl`) mounts `repos`

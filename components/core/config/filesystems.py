@@ -1,4 +1,4 @@
-"""Managed filesystems and buckets mounted through CSI drivers, in the catalog's vocabulary (managed-storage.md).
+"""Managed filesystems and buckets mounted through CSI drivers, in the catalog's vocabulary (docs/managed-storage.md).
 
 Two parts of catalog entries, declared once here and mixed into the catalog's
 entry models (`catalog.py`), with the rules of one entry:
