@@ -215,12 +215,13 @@ def links(path: Path) -> list[tuple[str, Path, str]]:
 
 
 def link_problems(path: Path) -> list[str]:
+    page = path.relative_to(PROJECT_DIR) if path.is_relative_to(PROJECT_DIR) else path.name
     problems = []
     for target, file, anchor in links(path):
         if not file.exists():
-            problems.append(f"{path.relative_to(PROJECT_DIR)}: ({target}): no file {file}")
+            problems.append(f"{page}: ({target}): no file {file}")
         elif anchor and (file.suffix != ".md" or anchor not in anchors(file)):
-            problems.append(f"{path.relative_to(PROJECT_DIR)}: ({target}): no heading #{anchor} in {file.name}")
+            problems.append(f"{page}: ({target}): no heading #{anchor} in {file.name}")
     return problems
 
 
