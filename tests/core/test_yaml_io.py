@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from components.core.config.stack import config_block, namespace_values, parse_stack
 from components.core.errors import ConfigError
 from components.core.plan import plan_stack
-from components.core.yaml_io import load_yaml
+from components.core.yaml_io import load_yaml, to_yaml
 
 
 def read(tmp_path: Path, text: str | bytes):
@@ -190,7 +190,7 @@ READ_IN_A_PROCESS = """
 import sys
 from pathlib import Path
 from components.core.errors import ConfigError
-from components.core.yaml_io import load_yaml
+from components.core.yaml_io import load_yaml, to_yaml
 try:
     load_yaml(Path(sys.argv[1]), "stack config file")
 except ConfigError as error:
@@ -450,3 +450,36 @@ def test_a_refused_document_leaves_the_reader_sound_for_the_next_one():
     kept.clear()
     gc.collect()
     assert len(first) + len(list(events)) == 14
+
+
+class _PyYamlManifests(yaml.CSafeDumper):
+    """What PyYAML itself (with libyaml, as ours) prints for manifests: no anchors, multi-line text as a block, keys in their order."""
+
+    def ignore_aliases(self, data):
+        return True
+
+    def represent_str(self, data):
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_PyYamlManifests.add_representer(str, _PyYamlManifests.represent_str)
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(), JSON_VALUES, max_size=5), max_size=3))
+def test_manifests_print_as_pyyaml_prints_them_and_read_back_the_same(documents):
+    printed = to_yaml(documents)
+    assert printed == yaml.dump_all(documents, Dumper=_PyYamlManifests, sort_keys=False, default_flow_style=False)
+    assert list(yaml.safe_load_all(printed)) == documents
+
+
+def test_what_kubectl_reads_as_another_type_is_quoted_and_a_shared_value_printed_twice():
+    shared = {"name": "data"}
+    printed = to_yaml([{"a": "yes", "b": "10", "c": "null", "d": 10, "e": shared, "f": shared, "g": "x\ny\n"}])
+    assert printed == "a: 'yes'\nb: '10'\nc: 'null'\nd: 10\ne:\n  name: data\nf:\n  name: data\ng: |\n  x\n  y\n"
