@@ -76,7 +76,7 @@ GOAL_AT, GOAL_RATIO = 5_000, 1.25  # objects; at most this times the floor
 # than linearly (its floor's exponent is 1.1 to 1.2 here), so the program is held to the floor's.
 LINEAR_FROM, GROWTH_MARGIN = 500, 0.05
 INDEPENDENT_MAX = 1.25  # one run's resolution among many other runs, against among few
-PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.25
+PROCESS_SIZE, PROCESS_RUNS, PROCESS_ROUNDS, PROCESS_RATIO = (20, 40, 10), 200, 5, 1.2
 # Teams x buckets (a third per cloud, all created) x runs per team, held to the floor's 1.25x.
 CLOUD_SIZE, CLOUD_RATIO = (20, 30, 10), 1.25
 # Teams x managed filesystems and CSI-mounted buckets (half each, a third of each per cloud) x runs per team.
