@@ -7,6 +7,7 @@ says when they stop agreeing)."""
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import shlex
 import subprocess
@@ -124,8 +125,10 @@ def run_shown(command: str, compared: bool) -> subprocess.CompletedProcess:
     as a terminal shows them; a make target as make would plan it, and `make render`, when its output is compared,
     as it prints once its venv is built: the command it echoes, then what that command prints."""
     if command.startswith("make "):
+        # As from a shell: under `make test`, a make inherits MAKELEVEL and MAKEFLAGS and prints directory lines.
+        shell_env = {key: value for key, value in os.environ.items() if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
         planned = subprocess.run(
-            ["make", "-n", *command.split()[1:]], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+            ["make", "-n", *command.split()[1:]], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120, env=shell_env
         )
         render = MAKE_RENDER.fullmatch(command)
         if not (compared and render and planned.returncode == 0):
