@@ -113,17 +113,25 @@ class _Leaf:
 
 
 def _hollow(value: Any, pending: list[Any]) -> Any:
-    """`value` with each Output or awaitable in it replaced by a _Leaf (the values themselves appended to `pending`)."""
-    if isinstance(value, (pulumi.Output, Awaitable)):
-        pending.append(value)
-        return _Leaf(len(pending) - 1)
-    if isinstance(value, BaseModel):
-        value = value.model_dump(exclude_unset=True)
-    if isinstance(value, Mapping):
-        return {key: _hollow(item, pending) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_hollow(item, pending) for item in value]
-    return value
+    """`value` with each Output or awaitable in it replaced by a _Leaf (the values themselves appended to `pending`,
+    each once: one Output given for many args, such as a namespace, is awaited once)."""
+    leaves: dict[int, _Leaf] = {}
+
+    def hollow(value: Any) -> Any:
+        if isinstance(value, (pulumi.Output, Awaitable)):
+            if id(value) not in leaves:
+                pending.append(value)
+                leaves[id(value)] = _Leaf(len(pending) - 1)
+            return leaves[id(value)]
+        if isinstance(value, BaseModel):
+            value = value.model_dump(exclude_unset=True)
+        if isinstance(value, Mapping):
+            return {key: hollow(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [hollow(item) for item in value]
+        return value
+
+    return hollow(value)
 
 
 def _fill(value: Any, resolved: Sequence[Any]) -> Any:

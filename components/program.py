@@ -262,13 +262,18 @@ def _run_template_args(
         access.secret for cloud in plan.clouds for access in cloud.teams if access.team.name == team.name and access.secret
     }
 
+    # One Output per managed Secret, however many mounts name it.
+    secrets: dict[str, pulumi.Output[str]] = {}
+
     def wired(side: str, mount: MountArgs) -> dict[str, Any]:
         args = mount.model_dump(exclude_defaults=True)
         storage = claims.get((team.namespace, side, mount.name))
         if storage is not None:
             args["claim_name"] = storage.claim_name
         if mount.secret in managed:
-            args["secret"] = namespace.secrets.apply(lambda secrets, name=mount.secret: secrets[name])
+            if mount.secret not in secrets:
+                secrets[mount.secret] = namespace.secrets.apply(lambda found, name=mount.secret: found[name])
+            args["secret"] = secrets[mount.secret]
         return args
 
     def run_args(run: RunPlan) -> dict[str, Any]:

@@ -362,3 +362,24 @@ def test_a_template_run_leaving_the_templates_workload_identity_is_warned_about_
         "workload identity (d) are granted to the cloud identity bound to 'runs-ml'; bind 'batch' to that identity too, "
         "or drop it"
     ]
+
+
+def test_one_output_given_for_many_args_fills_every_one_of_them() -> None:
+    """An Output handed over in several places (a Secret's name in every run's mount) is awaited once and its
+    value lands in each place, next to other Outputs in the same args."""
+    mock = engine.start("rules", "test")
+
+    def program() -> pulumi.Output[dict[str, Any]]:
+        secret = pulumi.Output.from_input("ml-gcs").apply(lambda name: name)
+        namespace = pulumi.Output.from_input("ml").apply(lambda name: name)
+        bucket = {"name": "b", "store": "gcs", "bucket": "gs://acme-data", "secret": secret, "secret_key": "key.json"}
+        runs = {run: {"image": "trainer:1", "outputs": OUTPUTS, "data": [bucket]} for run in ("train", "eval")}
+        return RunTemplate("vision", {"namespace": namespace, "service_account": "runs-ml", "runs": runs}).jobs
+
+    jobs = engine.value(mock.run(program))
+    assert set(jobs) == {"train", "eval"}
+    for job in jobs.values():
+        [container] = job["spec"]["template"]["spec"]["containers"]
+        assert job["metadata"]["namespace"] == "ml"
+        secrets = [item["valueFrom"]["secretKeyRef"]["name"] for item in container["env"] if "valueFrom" in item and "secretKeyRef" in item["valueFrom"]]
+        assert secrets == ["ml-gcs"], container["env"]
