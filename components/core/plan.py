@@ -279,7 +279,7 @@ def plan_run(
     template = JobTemplate(team.name, stage.project, team.namespace, team.service_account, config)
     warnings = (
         *_file_warnings(polyaxonfile, name),
-        *identity_warnings(resolved, team.service_account, child(path, place.key("service_account"))),
+        *identity_warnings(resolved, context, place),
     )
     return RunPlan(name, resolved, team, template, refs_path=refs_path, warnings=warnings)
 

@@ -112,21 +112,21 @@ def resolve_run(
     )
 
 
-def identity_warnings(run: RunArgs, service_account: Any, where: str) -> list[Problem]:
-    """A run naming a ServiceAccount other than its template's (`service_account`, which the stack binds to its
-    team's cloud identity) reaches none of its workload-identity buckets unless that one is bound too. Checked
-    once both names are known."""
-    own = run.service_account
-    if own is None or is_pending(own) or is_pending(service_account) or own == service_account:
+def identity_warnings(run: RunArgs, context: RunContext, place: RunPlace) -> list[Problem]:
+    """A run naming a ServiceAccount other than its team's own (which the stack binds to the team's cloud
+    identity) reaches none of its workload-identity buckets unless that one is bound too. Checked once both
+    names are known."""
+    own, team_account = run.service_account, context.bounds.own_service_account if context.bounds else None
+    if own is None or team_account is None or is_pending(own) or is_pending(team_account) or own == team_account:
         return []
     reached = [mount.name for mount in (*run.data, run.outputs) if mount.workload_identity]
     if not reached:
         return []
     return [
         Problem(
-            where,
-            f"the run's pods run as {own!r}, not {service_account!r}: its buckets reached through workload identity "
-            f"({', '.join(reached)}) are granted to the cloud identity bound to {service_account!r}; bind {own!r} to "
+            child(place.path, place.key("service_account")),
+            f"the run's pods run as {own!r}, not {team_account!r}: its buckets reached through workload identity "
+            f"({', '.join(reached)}) are granted to the cloud identity bound to {team_account!r}; bind {own!r} to "
             "that identity too, or drop it",
         )
     ]

@@ -54,6 +54,7 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
         [model_layer(template.defaults, "defaults", Spelling.ARGS)] if template.defaults is not None else []
     )
     resolved = {}
+    warnings: dict[str, tuple[Problem, ...]] = {}
     for name, run in template.runs.items():
         path = f"runs.{name}"
         place = RunPlace(name, path, Spelling.ARGS, [f"{path}.data[{index}]" for index in range(len(run.data))], f"{path}.outputs")
@@ -62,13 +63,10 @@ def template_runs(template: RunTemplateArgs, refused: Iterable[str] = ()) -> tup
         )
         if found is not None:
             resolved[name] = found
+            warnings[name] = tuple(identity_warnings(found, context, place))
     kinds = {name: run.kind or RunKind.EXPERIMENT.value for name, run in template.runs.items()}
     runs = {
-        name: TemplateRun(
-            run,
-            _refs(name, run, resolved, kinds, set(refused), problems),
-            tuple(identity_warnings(run, template.service_account, f"runs.{name}.service_account")),
-        )
+        name: TemplateRun(run, _refs(name, run, resolved, kinds, set(refused), problems), warnings[name])
         for name, run in resolved.items()
     }
     return runs, problems
