@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from .core.declare import Input, Model, Spelling, parse
 from .core.errors import Problem
 from .core.pending import Pending
-from .outputs import known_output
+from .outputs import gathered, known_output
 
 M = TypeVar("M", bound=Model)
 R = TypeVar("R")
@@ -172,7 +172,7 @@ class Checked(Generic[M, R]):
         if not made_of:
             return known
         checked = pulumi.Output.unsecret(self.resolved)
-        return pulumi.Output.all(checked, *made_of).apply(lambda values: pick(values[0][0]))
+        return gathered(checked, *made_of).apply(lambda values: pick(values[0][0]))
 
 
 def _pending_indexes(value: Any) -> list[int]:
@@ -264,5 +264,5 @@ def check(
         return Checked(known, derived, known_output((known, derived)), False)
     # One Output of every value from another resource: Pulumi walks the args once (an Output per value
     # of a 200-run template cost more than the rest of the program: bench/).
-    resolved = pulumi.Output.all(*pending).apply(lambda values: checked(_fill(hollow, values)))
+    resolved = gathered(*pending).apply(lambda values: checked(_fill(hollow, values)))
     return Checked(known, derived, resolved, True, pending)

@@ -23,6 +23,7 @@ from .k8s.csi import CsiStorage
 from .k8s.directories import SharedDirectories
 from .k8s.nfs import NfsStorage
 from .k8s.team_namespace import TeamNamespace
+from .outputs import gathered
 
 __all__ = ["RegisteredFilesystems", "filesystems_output", "register_filesystems", "register_volumes", "volume_secrets"]
 
@@ -139,7 +140,7 @@ def register_volumes(
 
         def once_made(value: pulumi.Output[Any]) -> pulumi.Output[Any]:
             """A volume's source, known once the Job has made its directory (so is the volume, and its claim)."""
-            return value if made_by is None else pulumi.Output.all(value, made_by).apply(lambda found: found[0])
+            return value if made_by is None else gathered(value, made_by).apply(lambda found: found[0])
 
         for volume in filesystem.volumes:
             common = {
@@ -181,7 +182,7 @@ def register_volumes(
             attributes: Any = layout(dict(source.volume_attributes))
             if source.identity_team is not None:
                 assert azure is not None  # a container granted with workload identity is on the Azure component
-                attributes = pulumi.Output.all(attributes, azure.component.service_account_annotations).apply(
+                attributes = gathered(attributes, azure.component.service_account_annotations).apply(
                     lambda found, team=source.identity_team: {**found[0], "clientID": found[1][team][AKS_CLIENT_ID_ANNOTATION]}
                 )
             volumes[volume.namespace, bucket.item.side, bucket.item.name] = CsiStorage(

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from ..args import check, typed_args
 from ..core.config import cloud_args
 from ..core.model import CloudPlan, TeamAccess
+from ..outputs import gathered
 from .common import (
     CloudContext,
     bucket_args,
@@ -141,10 +142,10 @@ class S3Buckets(pulumi.ComponentResource):
             )
             identities[team] = user.name
             regions = {bucket: buckets[bucket].region if bucket in buckets else None for bucket in sorted({*read, *write})}
-            credentials[team] = pulumi.Output.all(key.id, key.secret).apply(
+            credentials[team] = gathered(key.id, key.secret).apply(
                 lambda key, regions=regions: {bucket: _access_key_file(*key, region) for bucket, region in regions.items()}
             )
-        self.bucket_names = pulumi.Output.all(*names.values())
+        self.bucket_names = gathered(*names.values())
         self.identities, self.credentials, self.service_account_annotations = team_outputs(
             identities, credentials, annotations
         )

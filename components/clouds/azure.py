@@ -16,7 +16,7 @@ from ..args import check, typed_args
 from ..core.clouds import AKS_CLIENT_ID_ANNOTATION
 from ..core.config import cloud_args
 from ..core.model import CloudPlan, TeamAccess
-from ..outputs import mapping_output
+from ..outputs import gathered, mapping_output
 from .common import (
     CloudContext,
     created_args,
@@ -124,7 +124,7 @@ class AzureBlobContainers(pulumi.ComponentResource):
             identities[team] = identity.principal_id
             annotations[team] = {AKS_CLIENT_ID_ANNOTATION: identity.client_id}
         # Each key once its container exists (a created one).
-        self.containers = pulumi.Output.all(
+        self.containers = gathered(
             *(created[key].name.apply(lambda _, key=key: key) if key in created else key for key in specs)
         )
         self.identities, self.credentials, self.service_account_annotations = team_outputs(

@@ -16,6 +16,7 @@ from ..core.config.catalog import FilesystemEntry
 from ..core.enums import FilesystemProtocol
 from ..core.filesystems import identity
 from ..core.model import FilesystemPlan
+from ..outputs import gathered
 from .common import CloudContext, directory_args, filesystem_outputs, given
 
 AzureFileShareArgs = typed_args(filesystem_args.AzureFileShareArgs)
@@ -129,7 +130,7 @@ class AzureFileShare(pulumi.ComponentResource):
             reachable.append(zone.id)
         self.filesystem_id = share.id
         # The account's own name resolves to the private endpoint once it is registered.
-        self.server = pulumi.Output.all(*reachable).apply(lambda found: f"{found[0]}.file.core.windows.net")
+        self.server = gathered(*reachable).apply(lambda found: f"{found[0]}.file.core.windows.net")
         root = f"/{spec.account}/{spec.share}"
         self.path = pulumi.Output.from_input(root)
         common = {"storageAccount": spec.account, "shareName": spec.share, "resourceGroup": group,

@@ -16,7 +16,7 @@ from ..core.config import filesystem_args
 from ..core.config.catalog import FilesystemEntry
 from ..core.config.filesystems import SECURITY_GROUP_ID
 from ..core.model import FilesystemPlan
-from ..outputs import mapping_output
+from ..outputs import gathered, mapping_output
 from .common import CloudContext, directory_args, filesystem_outputs, given
 
 EfsFileSystemArgs = typed_args(filesystem_args.EfsFileSystemArgs)
@@ -139,7 +139,7 @@ class EfsFileSystem(pulumi.ComponentResource):
             ).id
         self.filesystem_id = filesystem.id
         # Reachable once a mount target exists in every subnet its clients run in.
-        self.server = pulumi.Output.all(filesystem.dns_name, *(target.id for target in targets)).apply(lambda found: found[0])
+        self.server = gathered(filesystem.dns_name, *(target.id for target in targets)).apply(lambda found: found[0])
         self.path = pulumi.Output.from_input("/")
         self.access_points = mapping_output(access_points)
         self.security_group_id = group.id

@@ -12,6 +12,7 @@ import pulumi_gcp as gcp
 from ..args import check, typed_args
 from ..core.config import cloud_args
 from ..core.model import CloudPlan
+from ..outputs import gathered
 from .common import (
     CloudContext,
     bucket_args,
@@ -105,7 +106,7 @@ class GcsBuckets(pulumi.ComponentResource):
             credentials[team] = key.private_key.apply(
                 lambda encoded, buckets=granted: dict.fromkeys(buckets, base64.b64decode(encoded).decode())
             )
-        self.bucket_names = pulumi.Output.all(*names.values())
+        self.bucket_names = gathered(*names.values())
         self.identities, self.credentials, self.service_account_annotations = team_outputs(
             identities, credentials, annotations
         )

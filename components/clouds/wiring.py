@@ -15,6 +15,7 @@ from ..conventions import ACCESS_ANNOTATION, IDENTITY_ANNOTATION, READ_ONLY, REA
 from ..core.clouds import credentials_key
 from ..core.model import CloudPlan, TeamAccess, TeamCloudAccess, V2CredentialsSecret
 from ..core.stores import CLOUDS, Cloud
+from ..outputs import gathered
 from .common import CloudContext
 
 __all__ = [
@@ -94,8 +95,8 @@ def service_account_annotations(clouds: list[RegisteredCloud], team: str) -> Opt
         identities = " ".join(cloud_identities[team] for _, cloud_identities in found)
         return {**annotations, ACCESS_ANNOTATION: granted, IDENTITY_ANNOTATION: identities}
 
-    return pulumi.Output.all(
-        *(pulumi.Output.all(component.service_account_annotations, component.identities) for component, _ in keyless)
+    return gathered(
+        *(gathered(component.service_account_annotations, component.identities) for component, _ in keyless)
     ).apply(merged)
 
 

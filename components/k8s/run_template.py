@@ -8,6 +8,7 @@ from ..args import ComponentArgsError, check, typed_args
 from ..core.config import run
 from ..core.job import generate_name
 from ..core.template import TemplateRun, template_jobs, template_runs
+from ..outputs import known_output, whole_output
 
 MountArgs = typed_args(run.MountArgs)
 RunArgs = typed_args(run.RunArgs)
@@ -49,8 +50,8 @@ class RunTemplate(pulumi.ComponentResource):
 
         jobs = checked.resolved.apply(built)
         self.jobs = pulumi.Output.secret(jobs) if checked.known.secret else jobs
-        self.namespace = pulumi.Output.from_input(checked.value(lambda template: template.namespace))
-        self.generate_names = pulumi.Output.from_input({run: generate_name(run) for run in checked.known.runs})
+        self.namespace = whole_output(checked.value(lambda template: template.namespace))
+        self.generate_names = known_output({run: generate_name(run) for run in checked.known.runs})
         # The specs themselves are left out: a stack that exports them would serialize them once more.
         self.register_outputs({"generateNames": self.generate_names, "namespace": self.namespace})
 

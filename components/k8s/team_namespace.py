@@ -19,7 +19,7 @@ from ..core.model import service_account_name
 from ..core.names import label_value
 from ..core.namespaces import team_namespace_problems
 from ..core.security import pod_security_labels
-from ..outputs import mapping_output
+from ..outputs import mapping_output, whole_output
 
 RUNS_NETWORK_POLICY = "polyaxon-runs-deny-ingress"
 RUNS_LIMIT_RANGE = "polyaxon-runs-defaults"
@@ -116,7 +116,7 @@ class TeamNamespace(pulumi.ComponentResource):
         )
         if spec.container_defaults is not None:
             defaults = checked.value(lambda args: args.container_defaults)
-            item = pulumi.Output.from_input(defaults).apply(
+            item = whole_output(defaults).apply(
                 lambda defaults: kubernetes.core.v1.LimitRangeItemArgs(
                     type="Container", default=defaults.limits or None, default_request=defaults.requests or None
                 )
@@ -140,9 +140,9 @@ class TeamNamespace(pulumi.ComponentResource):
                 ),
                 type="Opaque",
                 # pulumi_kubernetes makes a Secret's data secret, whatever the caller hands over.
-                data=pulumi.Output.from_input(
-                    checked.value(lambda args, name=secret_name: args.credentials[name].data)
-                ).apply(lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}),
+                data=whole_output(checked.value(lambda args, name=secret_name: args.credentials[name].data)).apply(
+                    lambda data: {key: base64.b64encode(text.encode()).decode() for key, text in data.items()}
+                ),
                 opts=child,
             )
             secrets[secret_name] = made.metadata.name  # type: ignore[attr-defined]
