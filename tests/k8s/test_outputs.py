@@ -1,5 +1,6 @@
-"""The components' Output helpers: what they gather keeps the secrecy, the dependencies and the unknowns of what
-it is made of, and an Output's resolved value is passed on whole, not rebuilt node by node."""
+"""The components' Output helpers, and how the offline engine awaits Outputs: what they gather keeps the secrecy,
+the dependencies and the unknowns of what it is made of, and an Output's resolved value is passed on whole, not
+rebuilt node by node."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as kubernetes
 import pytest
+from pulumi.output import UNKNOWN
 
 from components import ComponentArgsError, CsiStorage
 from components.offline import engine
@@ -70,6 +72,18 @@ def test_an_unknown_value_leaves_what_is_gathered_unknown() -> None:
     gathered_output = mock.run(program)
     assert engine.value(gathered_output) is None
     assert seen == []
+
+
+def test_a_value_holding_an_unknown_is_awaited_as_unknown() -> None:
+    """What `render` prints for an Output whose value holds an unknown (a preview's): nothing, not the unknown."""
+    mock = engine.start("outputs", "test")
+
+    def program() -> tuple[pulumi.Output[Any], pulumi.Output[Any]]:
+        holding = pulumi.Output.from_input("x").apply(lambda _: {"metadata": {"name": UNKNOWN}})
+        return holding, pulumi.Output.from_input("x").apply(lambda _: {"metadata": {"name": "train"}})
+
+    holding, known = mock.run(program)
+    assert engine.values({"holding": holding, "known": known}) == {"holding": None, "known": {"metadata": {"name": "train"}}}
 
 
 def test_whole_output_leaves_an_output_and_a_plain_value_as_they_are() -> None:
