@@ -4,8 +4,8 @@
 Output of its own (to find Outputs nested in it), and add two Outputs per value even for text. The values our
 Outputs resolve to are plain (an apply returns them), so these helpers take each as it resolves, one apply per
 value. Measured on the bench's cloud stack: 30,500 Outputs with `Output.all`, 21,300 with these (the engine's
-floor: 21,100), and the program from 1.37 to 1.1 times the floor; the filesystem stack: 18,900 to 14,200
-(floor 13,800), 1.39 to 1.15 times (bench/, 2026-12).
+floor: 21,100), the program from 1.37 to 1.03-1.17 times the floor; the filesystem stack: 18,900 to 14,200
+(floor: 13,800), from 1.39 to 1.09-1.37 times (bench/, 2026-12).
 """
 
 from typing import Any, Callable, Iterable, Mapping, TypeVar
