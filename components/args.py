@@ -165,7 +165,8 @@ class Checked(Generic[M, R]):
     def value(self, pick: Callable[[M], T]) -> pulumi.Input[T]:
         """One value of the args: as it is when known now, else an Output of it once the args are checked.
 
-        It depends on, and is secret as, only the Outputs it is made of, not every Output of the args.
+        It is secret as only the Outputs it is made of are (a namespace is not secret for a credential among the
+        args); like the checked args it comes from, it depends on every resource the args' Outputs come from.
         """
         known = pick(self.known)
         made_of = [self.sources[index] for index in _pending_indexes(known)]
