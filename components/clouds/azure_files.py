@@ -17,7 +17,7 @@ from ..core.enums import FilesystemProtocol
 from ..core.filesystems import identity
 from ..core.model import FilesystemPlan
 from ..outputs import gathered
-from .common import CloudContext, directory_args, filesystem_outputs, given
+from .common import CloudContext, filesystem_common_args, filesystem_outputs, given, kept
 
 AzureFileShareArgs = typed_args(filesystem_args.AzureFileShareArgs)
 SOFT_DELETE_DAYS = 7
@@ -29,7 +29,7 @@ class AzureFileShare(pulumi.ComponentResource):
     """A premium file share (NFS 4.1, or SMB) in a FileStorage account created for it: no public network access
     (reached through a private endpoint in the given subnet, registered in the private DNS zone when given),
     TLS 1.2, no blob public access, shared keys only for SMB, 7 days of share soft delete; the account and the share
-    are protected. NFS shares need secure transfer off (their traffic stays on the private endpoint); SMB keeps it on.
+    are protected (and retained, with `retain_on_delete`). NFS shares need secure transfer off (their traffic stays on the private endpoint); SMB keeps it on.
 
     Each directory gets an NFS path (`<account>.file.core.windows.net:/<account>/<share>/<directory>`)
     and an Azure File CSI source (`folderName`: the directory; NFS volumes keep
@@ -60,7 +60,7 @@ class AzureFileShare(pulumi.ComponentResource):
         spec = checked.known
         smb = spec.protocol == FilesystemProtocol.SMB.value
         group = spec.resource_group
-        protect = pulumi.ResourceOptions(parent=self, protect=spec.protect)
+        holding = kept(self, spec)
         child = pulumi.ResourceOptions(parent=self)
         account = storage.StorageAccount(
             name,
@@ -77,7 +77,7 @@ class AzureFileShare(pulumi.ComponentResource):
             allow_blob_public_access=False,
             allow_shared_key_access=smb,
             tags={"managed-by": MANAGED_BY},
-            opts=protect,
+            opts=holding,
         )
         storage.FileServiceProperties(
             name,
@@ -95,7 +95,7 @@ class AzureFileShare(pulumi.ComponentResource):
             enabled_protocols="SMB" if smb else "NFS",
             root_squash=None if smb else ("RootSquash" if spec.root_squash else "NoRootSquash"),
             share_quota=spec.quota_gb,
-            opts=protect,
+            opts=holding,
         )
         endpoint_name = f"{spec.account}-{FILE_GROUP}"
         endpoint = network.PrivateEndpoint(
@@ -183,6 +183,5 @@ def stack_args(plan: FilesystemPlan, context: CloudContext) -> dict[str, Any]:
         root_squash=bool(entry.root_squash),
         subnet_id=context.layout(entry.subnet_id),
         private_dns_zone_id=context.layout(entry.private_dns_zone_id),
-        protect=entry.protected,
-        directories=directory_args(plan),
+        **filesystem_common_args(plan),
     )

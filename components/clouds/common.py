@@ -3,13 +3,14 @@ stack program makes their args from its plan. No SDK here (their args are declar
 `core/config/cloud_args.py`, `core/config/filesystem_args.py`)."""
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Union
 
 import pulumi
 
 from ..args import typed_args
 from ..core.clouds import identity_name
 from ..core.config import cloud_args, filesystem_args
+from ..core.config.catalog import FilesystemEntry
 from ..core.config.stack import WorkloadIdentity
 from ..core.model import CloudPlan, FilesystemPlan, PlannedBucket, TeamAccess, TeamCloudAccess
 from ..outputs import mapping_output
@@ -91,10 +92,13 @@ def created_args(bucket: PlannedBucket, **options: Any) -> dict[str, Any]:
     )
 
 
-def kept(parent: pulumi.Resource, spec: cloud_args.CreatedBucketArgs) -> pulumi.ResourceOptions:
-    """The options of what a created bucket (or account) is made of: the bucket, and what hardens it, alike.
+def kept(
+    parent: pulumi.Resource, spec: Union[cloud_args.CreatedBucketArgs, filesystem_args.FilesystemArgs]
+) -> pulumi.ResourceOptions:
+    """The options of what holds data: a created bucket (or account) and what hardens it, alike; a managed
+    filesystem's storage.
 
-    Its companions (public access block, encryption, ownership, versioning, blob service properties) are
+    A bucket's companions (public access block, encryption, ownership, versioning, blob service properties) are
     protected and retained as their bucket is: an edit that removes a protected bucket fails on them too,
     before any is deleted, instead of deleting them first and leaving a public, unencrypted bucket behind."""
     return pulumi.ResourceOptions(parent=parent, protect=spec.protect, retain_on_delete=spec.retain_on_delete)
@@ -113,10 +117,17 @@ def bucket_args(cloud: CloudPlan, context: CloudContext, place: str) -> dict[str
 # --- managed filesystems -----------------------------------------------------------------------------------
 
 
-def directory_args(plan: FilesystemPlan) -> dict[str, dict[str, Any]]:
-    """A filesystem's directories, by the namespace whose volume mounts each."""
+def filesystem_common_args(plan: FilesystemPlan) -> dict[str, Any]:
+    """What every managed filesystem's component takes from its plan (`FilesystemArgs`): its protection, its
+    retention, and its directories, by the namespace whose volume mounts each."""
+    entry = plan.item.entry
+    assert isinstance(entry, FilesystemEntry)
     return {
-        volume.namespace: {"path": volume.directory, "read_only": plan.item.entry.read_only} for volume in plan.volumes
+        "protect": entry.protected,
+        "retain_on_delete": entry.retained,
+        "directories": {
+            volume.namespace: {"path": volume.directory, "read_only": entry.read_only} for volume in plan.volumes
+        },
     }
 
 

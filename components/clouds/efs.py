@@ -17,7 +17,7 @@ from ..core.config.catalog import FilesystemEntry
 from ..core.config.filesystems import SECURITY_GROUP_ID
 from ..core.model import FilesystemPlan
 from ..outputs import gathered, mapping_output
-from .common import CloudContext, directory_args, filesystem_outputs, given
+from .common import CloudContext, filesystem_common_args, filesystem_outputs, given, kept
 
 EfsFileSystemArgs = typed_args(filesystem_args.EfsFileSystemArgs)
 NFS_PORT = 2049
@@ -32,10 +32,10 @@ def client_source(client: str) -> dict[str, str]:
 
 
 class EfsFileSystem(pulumi.ComponentResource):
-    """An EFS file system, encrypted (with a customer key when given), backed up daily by AWS Backup, and protected;
-    a mount target in each subnet, behind a security group of its own admitting TCP 2049 from its clients and
-    nothing else; and an access point per directory, acting as the runs' user (10001): a directory below the root
-    is made on first use, owned by that user with mode 0750.
+    """An EFS file system, encrypted (with a customer key when given), backed up daily by AWS Backup, protected
+    (and retained, with `retain_on_delete`); a mount target in each subnet, behind a security group of its own
+    admitting TCP 2049 from its clients and nothing else; and an access point per directory, acting as the runs'
+    user (10001): a directory below the root is made on first use, owned by that user with mode 0750.
 
     Each directory gets an NFS path (`<dns name>:/<directory>`, the access point
     left out) and an EFS CSI source (`<file system id>::<access point id>`).
@@ -83,7 +83,7 @@ class EfsFileSystem(pulumi.ComponentResource):
             lifecycle_policies=lifecycle,
             region=region,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect),
+            opts=kept(self, spec),
         )
         if spec.backup:
             aws.efs.BackupPolicy(
@@ -171,6 +171,5 @@ def stack_args(plan: FilesystemPlan, context: CloudContext) -> dict[str, Any]:
         lifecycle=entry.lifecycle,
         backup=entry.backup is not False,
         kms_key=context.layout(entry.kms_key),
-        protect=entry.protected,
-        directories=directory_args(plan),
+        **filesystem_common_args(plan),
     )

@@ -13,7 +13,7 @@ from ..conventions import MANAGED_BY
 from ..core.config import filesystem_args
 from ..core.config.catalog import FilesystemEntry
 from ..core.model import FilesystemPlan
-from .common import CloudContext, directory_args, filesystem_outputs, given
+from .common import CloudContext, filesystem_common_args, filesystem_outputs, given, kept
 
 FilestoreShareArgs = typed_args(filesystem_args.FilestoreShareArgs)
 PROTECTED_REASON = "polyaxon-storage: it holds the teams' data; set protect: false on its entry to delete it"
@@ -24,7 +24,7 @@ SQUASHED = 65534
 class FilestoreShare(pulumi.ComponentResource):
     """A Filestore instance with one file share, in its clients' VPC network: exported read-write to its clients'
     ranges (root not squashed, unless asked: the directories below its root are made as root), encrypted with a
-    customer key when given, and protected with its deletion protection on (both follow `protect`).
+    customer key when given, and protected with its deletion protection on (both follow `protect`; retained, with `retain_on_delete`).
 
     Each directory it is given gets an NFS path (`<ip>:/<share>/<directory>`) and
     a Filestore CSI source (`modeInstance/<location>/<instance>/<share>`: the
@@ -73,7 +73,7 @@ class FilestoreShare(pulumi.ComponentResource):
             deletion_protection_enabled=spec.protect,
             deletion_protection_reason=PROTECTED_REASON if spec.protect else None,
             labels={"managed-by": MANAGED_BY},
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect),
+            opts=kept(self, spec),
         )
         self.filesystem_id = instance.id
         self.server = instance.networks.apply(lambda networks: networks[0].ip_addresses[0])
@@ -108,6 +108,5 @@ def stack_args(plan: FilesystemPlan, context: CloudContext) -> dict[str, Any]:
         clients=list(entry.clients),
         root_squash=bool(entry.root_squash),
         kms_key=context.layout(entry.kms_key),
-        protect=entry.protected,
-        directories=directory_args(plan),
+        **filesystem_common_args(plan),
     )

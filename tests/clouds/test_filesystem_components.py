@@ -317,6 +317,30 @@ def test_each_filesystem_component_used_on_its_own_refuses_what_its_cloud_would(
     assert [str(p).split(":")[0] for p in caught.value.problems] == ["quota_gb", "root_squash"]
 
 
+@pytest.mark.parametrize(
+    "component, args, holders",
+    [
+        (FilestoreShare, {"project": "acme", "instance": "ckpt", "location": "europe-west1-b", "capacity_gb": 1024, "share": "ckpt",
+                          "network": "vpc"}, {"gcp:filestore/instance:Instance"}),
+        (EfsFileSystem, {"creation_token": "ckpt", "vpc_id": "vpc-1", "subnets": ["a"], "clients": ["10.0.0.0/16"]},
+         {"aws:efs/fileSystem:FileSystem"}),
+        (AzureFileShare, {"account": "acmeckpt", "resource_group": "rg", "location": "westeurope", "share": "ckpt",
+                          "quota_gb": 100, "subnet_id": "/s"},
+         {"azure-native:storage:StorageAccount", "azure-native:storage:FileShare"}),
+    ],
+    ids=["FilestoreShare", "EfsFileSystem", "AzureFileShare"],
+)  # fmt: skip
+def test_a_filesystem_component_retains_what_holds_the_data_when_asked(component, args, holders):
+    def registered(given: dict) -> list[engine.Registration]:
+        mock = engine.start("my-project", "test")
+        mock.run(lambda: component("ckpt", given))
+        return mock.registrations
+
+    assert not any(r.retain_on_delete for r in registered(args))
+    retained = registered({**args, "retain_on_delete": True})
+    assert {r.type for r in retained if r.retain_on_delete} == {r.type for r in retained if r.protect} == holders
+
+
 def own_program():
     """An EFS file system, a team's namespace, its volume of its own directory, and a run writing there."""
     efs = EfsFileSystem(

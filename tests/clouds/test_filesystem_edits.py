@@ -160,3 +160,19 @@ def test_a_new_grant_keeps_every_volume_and_runs_a_new_directory_job(tmp_path):
     assert all(volumes(after)[urn] == inputs for urn, inputs in kept.items())
     jobs = lambda rendering: {r.inputs["metadata"]["name"] for r in rendering.registrations if r.type == "kubernetes:batch/v1:Job"}  # noqa: E731
     assert jobs(before).isdisjoint(jobs(after))
+
+
+# What holds each filesystem's data: what `protect` and `retainOnDelete` apply to.
+HOLDERS = {"filestore": {INSTANCE}, "efs": {FILE_SYSTEM}, "azurefiles": {ACCOUNT, SHARE}}
+
+
+@pytest.mark.parametrize("kind", sorted(BASES))
+def test_retain_on_delete_keeps_the_storage_in_the_cloud_when_it_leaves_the_stack(tmp_path, kind):
+    def retained(rendering) -> set[str]:
+        return {r.type for r in rendering.registrations if r.retain_on_delete and not r.type.startswith("kubernetes:")}
+
+    assert retained(render(tmp_path, BASES[kind], "default")) == set()
+    kept = render(tmp_path, {**BASES[kind], "retainOnDelete": True, "protect": False}, "retained")
+    # Only what holds the data: its network access, access points and directory Job still go when they leave.
+    assert retained(kept) == HOLDERS[kind]
+    assert not any(r.protect for r in kept.registrations)

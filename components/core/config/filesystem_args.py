@@ -75,6 +75,11 @@ class FilesystemArgs(Model):
     protect: bool = Field(
         True, description="What holds the data cannot be deleted by an edit or pulumi destroy. Default true."
     )
+    retain_on_delete: bool = Field(
+        False,
+        description="What holds the data stays in the cloud when it leaves the program (or on pulumi destroy): "
+        "forgotten, never deleted. Default false.",
+    )
 
 
 class FilestoreShareArgs(FilesystemArgs):

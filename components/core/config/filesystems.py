@@ -90,6 +90,9 @@ class FilesystemOptions(Model):
         None, description="Mount options of its volumes (default: the filesystem's recommended NFS options)."
     )
     protect: Optional[bool] = Field(None, description="It cannot be deleted by an edit or pulumi destroy (default true).")
+    retain_on_delete: Optional[bool] = Field(
+        None, description="It stays in the cloud when it leaves the stack (or on pulumi destroy): forgotten, never deleted."
+    )
     location: Optional[CliText] = Field(
         None, description="filestore: its zone (its region for REGIONAL, ENTERPRISE); azurefiles: its account's "
         "location (default azure-native:location)."
@@ -144,6 +147,10 @@ class FilesystemOptions(Model):
     @property
     def protected(self) -> bool:
         return self.protect is not False
+
+    @property
+    def retained(self) -> bool:
+        return self.retain_on_delete is True
 
     @property
     def tier_name(self) -> str:
