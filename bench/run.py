@@ -19,11 +19,12 @@ Program and floor are measured alternately and the best of `--repeats` kept.
 Then, as whole processes: the `render` command on a generated 20-team,
 40-volume, 200-run stack file against a floor process that starts the same
 engine and registers as many plain Kubernetes objects as `render` prints,
-printing nothing: printing the Jobs is part of what `render` costs. Then a generated stack with buckets created on all
-three clouds (20 teams, 30 buckets, 200 runs) against the engine registering as
-many resources, and one creating managed filesystems and mounting buckets
-through CSI on all three clouds against the same. Then the time to resolve one run in a stack with few and with
-many other runs, the import time of `render dev` against a bare `import
+printing nothing: printing the Jobs is part of what `render` costs. Then a
+generated stack with buckets created on all three clouds (20 teams, 30
+buckets, 200 runs) against the engine registering as many resources, and one
+creating managed filesystems and mounting buckets through CSI on all three
+clouds against the same. Then the time to resolve one run in a stack with few
+and with many other runs, the import time of `render dev` against a bare `import
 pulumi_kubernetes`, and which cloud SDKs rendering each stack in stacks/
 imports. Results go to stdout, and with --write to bench/results.md.
 """

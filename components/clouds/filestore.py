@@ -24,7 +24,8 @@ SQUASHED = 65534
 class FilestoreShare(pulumi.ComponentResource):
     """A Filestore instance with one file share, in its clients' VPC network: exported read-write to its clients'
     ranges (root not squashed, unless asked: the directories below its root are made as root), encrypted with a
-    customer key when given, and protected with its deletion protection on (both follow `protect`; retained, with `retain_on_delete`).
+    customer key when given, and protected with its deletion protection on (both follow `protect`; retained, with
+    `retain_on_delete`).
 
     Each directory it is given gets an NFS path (`<ip>:/<share>/<directory>`) and
     a Filestore CSI source (`modeInstance/<location>/<instance>/<share>`: the

@@ -100,11 +100,24 @@ class NfsEntry(VolumeEntry, NfsVolume):
     nfs: NfsExport
 
 
-class FilesystemEntry(VolumeEntry, FilesystemOptions):
+class Kept:
+    """What holds data when the stack creates it (a bucket, a filesystem): `protect` unless it says false, and
+    retained (`retainOnDelete`) only when it says true. Each entry declares the two fields, in its own words."""
+
+    @property
+    def protected(self) -> bool:
+        return self.protect is not False  # type: ignore[attr-defined]
+
+    @property
+    def retained(self) -> bool:
+        return self.retain_on_delete is True  # type: ignore[attr-defined]
+
+
+class FilesystemEntry(VolumeEntry, FilesystemOptions, Kept):
     kind: Literal["filesystem"] = Field("filesystem", exclude=True)
 
 
-class BucketEntry(EntryBase, BucketMountOptions):
+class BucketEntry(EntryBase, BucketMountOptions, Kept):
     kind: Literal["bucket"] = Field("bucket", exclude=True)
     store: Choice[Store]
     bucket: str = Field(description="Bucket URL: gs://, s3:// or wasbs://.")
@@ -142,14 +155,6 @@ class BucketEntry(EntryBase, BucketMountOptions):
     @property
     def keeps_versions(self) -> bool:
         return self.versioning is not False
-
-    @property
-    def protected(self) -> bool:
-        return self.protect is not False
-
-    @property
-    def retained(self) -> bool:
-        return self.retain_on_delete is True
 
 
 @dataclass(frozen=True)

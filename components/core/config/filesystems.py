@@ -145,14 +145,6 @@ class FilesystemOptions(Model):
         return Attach.CSI.value if self.filesystem == Filesystem.EFS.value or smb else Attach.NFS.value
 
     @property
-    def protected(self) -> bool:
-        return self.protect is not False
-
-    @property
-    def retained(self) -> bool:
-        return self.retain_on_delete is True
-
-    @property
     def tier_name(self) -> str:
         return self.tier or FilestoreTier.BASIC_HDD.value
 
