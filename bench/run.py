@@ -21,9 +21,10 @@ Then, as whole processes: the `render` command on a generated 20-team,
 engine and registers as many plain Kubernetes objects as `render` prints,
 printing nothing: printing the Jobs is part of what `render` costs. Then a
 generated stack with buckets created on all three clouds (20 teams, 30
-buckets, 200 runs) against the engine registering as many resources, and one
-creating managed filesystems and mounting buckets through CSI on all three
-clouds against the same. Then the time to resolve one run in a stack with few
+buckets, 200 runs), and one creating managed filesystems and mounting buckets
+through CSI on all three clouds, each against the engine registering the very
+resources the program registered, through the same SDK classes with the same
+inputs as constants (checked equal), and a ConfigMap per Job. Then the time to resolve one run in a stack with few
 and with many other runs, the import time of `render dev` against a bare `import
 pulumi_kubernetes`, and which cloud SDKs rendering each stack in stacks/
 imports. Results go to stdout, and with --write to bench/results.md.
@@ -36,12 +37,15 @@ import compileall
 import cProfile
 import datetime
 import gc
+import importlib
+import inspect
 import io
 import json
 import math
 import os
 import platform
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -324,86 +328,81 @@ def floor_program(count: int) -> Callable[[], int]:
     return program
 
 
-def cloud_floor_program(mix: Counter[str], count: int) -> Callable[[], int]:
-    """Register, per cloud resource type in `mix`, as many resources of that type's SDK class with constant
-    inputs, and plain ConfigMaps up to `count` objects in all.
+SDK_PACKAGES = {"kubernetes": "pulumi_kubernetes", "gcp": "pulumi_gcp", "aws": "pulumi_aws", "azure-native": "pulumi_azure_native"}
 
-    The clouds' SDK classes cost far more than a ConfigMap to construct (pulumi_azure_native gives each
-    resource a score of aliases, one URN Output each): the floor pays for the same classes the program does.
-    """
-    import pulumi_aws as aws
-    import pulumi_gcp as gcp
-    from pulumi_azure_native import authorization, managedidentity, network, storage
 
-    policy = '{"Statement": []}'
-    classes: dict[str, Callable[[str], Any]] = {
-        "gcp:storage/bucket:Bucket": lambda name: gcp.storage.Bucket(name, location="EU"),
-        "gcp:serviceaccount/account:Account": lambda name: gcp.serviceaccount.Account(name, account_id="floor"),
-        "gcp:serviceaccount/key:Key": lambda name: gcp.serviceaccount.Key(name, service_account_id="floor"),
-        "gcp:storage/bucketIAMMember:BucketIAMMember": lambda name: gcp.storage.BucketIAMMember(name, bucket="b", role="r", member="m"),
-        "gcp:serviceaccount/iAMMember:IAMMember": lambda name: gcp.serviceaccount.IAMMember(name, service_account_id="s", role="r", member="m"),
-        "aws:s3/bucket:Bucket": lambda name: aws.s3.Bucket(name),
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": lambda name: aws.s3.BucketPublicAccessBlock(name, bucket="b"),
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
-            lambda name: aws.s3.BucketServerSideEncryptionConfiguration(name, bucket="b", rules=[]),
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
-            lambda name: aws.s3.BucketOwnershipControls(name, bucket="b", rule={"object_ownership": "BucketOwnerEnforced"}),
-        "aws:s3/bucketVersioning:BucketVersioning":
-            lambda name: aws.s3.BucketVersioning(name, bucket="b", versioning_configuration={"status": "Enabled"}),
-        "aws:iam/user:User": lambda name: aws.iam.User(name),
-        "aws:iam/accessKey:AccessKey": lambda name: aws.iam.AccessKey(name, user="u"),
-        "aws:iam/userPolicy:UserPolicy": lambda name: aws.iam.UserPolicy(name, user="u", policy=policy),
-        "aws:iam/role:Role": lambda name: aws.iam.Role(name, assume_role_policy=policy),
-        "aws:iam/rolePolicy:RolePolicy": lambda name: aws.iam.RolePolicy(name, role="r", policy=policy),
-        "azure-native:storage:StorageAccount":
-            lambda name: storage.StorageAccount(name, resource_group_name="rg", kind="StorageV2", sku={"name": "Standard_LRS"}),
-        "azure-native:storage:BlobServiceProperties":
-            lambda name: storage.BlobServiceProperties(name, account_name="a", resource_group_name="rg"),
-        "azure-native:storage:BlobContainer": lambda name: storage.BlobContainer(name, account_name="a", resource_group_name="rg"),
-        "azure-native:authorization:RoleAssignment":
-            lambda name: authorization.RoleAssignment(name, principal_id="p", role_definition_id="r", scope="s"),
-        "azure-native:managedidentity:UserAssignedIdentity":
-            lambda name: managedidentity.UserAssignedIdentity(name, resource_group_name="rg"),
-        "azure-native:managedidentity:FederatedIdentityCredential":
-            lambda name: managedidentity.FederatedIdentityCredential(
-                name, resource_group_name="rg", resource_name_="i", audiences=["a"], issuer="i", subject="s"
-            ),
-        "gcp:filestore/instance:Instance":
-            lambda name: gcp.filestore.Instance(name, tier="BASIC_HDD", file_shares={"name": "s", "capacity_gb": 1024},
-                                                networks=[{"network": "n", "modes": ["MODE_IPV4"]}]),
-        "aws:efs/fileSystem:FileSystem": lambda name: aws.efs.FileSystem(name, encrypted=True),
-        "aws:efs/backupPolicy:BackupPolicy":
-            lambda name: aws.efs.BackupPolicy(name, file_system_id="fs-1", backup_policy={"status": "ENABLED"}),
-        "aws:efs/mountTarget:MountTarget": lambda name: aws.efs.MountTarget(name, file_system_id="fs-1", subnet_id="s"),
-        "aws:efs/accessPoint:AccessPoint": lambda name: aws.efs.AccessPoint(name, file_system_id="fs-1"),
-        "aws:ec2/securityGroup:SecurityGroup": lambda name: aws.ec2.SecurityGroup(name, vpc_id="v"),
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-            lambda name: aws.vpc.SecurityGroupIngressRule(name, security_group_id="sg", ip_protocol="tcp"),
-        "azure-native:storage:FileServiceProperties":
-            lambda name: storage.FileServiceProperties(name, account_name="a", resource_group_name="rg"),
-        "azure-native:storage:FileShare": lambda name: storage.FileShare(name, account_name="a", resource_group_name="rg"),
-        "azure-native:network:PrivateEndpoint": lambda name: network.PrivateEndpoint(name, resource_group_name="rg"),
-        "azure-native:network:PrivateDnsZoneGroup":
-            lambda name: network.PrivateDnsZoneGroup(name, resource_group_name="rg", private_endpoint_name="p"),
-    }  # fmt: skip
+def sdk_class(resource_type: str) -> type:
+    """The SDK class that registers a resource type: `aws:efs/fileSystem:FileSystem` is pulumi_aws.efs.FileSystem,
+    `kubernetes:networking.k8s.io/v1:NetworkPolicy` pulumi_kubernetes.networking.v1.NetworkPolicy."""
+    package, module, name = resource_type.split(":")
+    if package == "kubernetes":
+        group, version = module.split("/")
+        path = f"{group.split('.')[0]}.{version}"
+    else:
+        path = module.split("/")[0]
+    return getattr(importlib.import_module(f"{SDK_PACKAGES[package]}.{path}"), name)
+
+
+def sdk_arguments(cls: type, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A resource's recorded inputs as its SDK class's keyword arguments (`resourceGroupName` is
+    `resource_group_name`; an input named `resourceName` is `resource_name_`, the class's own `resource_name`
+    being the Pulumi name)."""
+    parameters = inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]
+    arguments = {}
+    for key, value in inputs.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        name = f"{name}_" if name == "resource_name" else name
+        assert name in parameters, f"{cls.__name__} takes no {name} (input {key})"
+        arguments[name] = value
+    return arguments
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the program registered (the custom resources of the counted packages), to register again."""
+
+    resources: list[tuple[type, str, dict[str, Any]]]
+    """Each resource's SDK class, name and keyword arguments."""
+    registered: Counter[str]
+    """Each resource's type and inputs as the engine received them (JSON): what the replay must register too."""
+
+
+def replay_of(values: dict[str, Any], providers: dict[str, str], counted: tuple[str, ...]) -> Replay:
+    """The custom resources the program registers with these config values, as constants."""
+    mock = engine.start(PROJECT.name, "bench", full_keys(values, providers))
+    mock.run(our_program)
+    resources, registered = [], Counter()
+    for r in mock.registrations:
+        if r.custom and r.type.startswith(counted):
+            cls = sdk_class(r.type)
+            resources.append((cls, r.name, sdk_arguments(cls, r.inputs)))
+            registered[_registered(r)] += 1
+    return Replay(resources, registered)
+
+
+def _registered(registration: engine.Registration) -> str:
+    return json.dumps([registration.type, registration.inputs], sort_keys=True)
+
+
+def replay_floor_program(replay: Replay, count: int) -> Callable[[], int]:
+    """Register what the program registered, each resource through its SDK class with its inputs as constants
+    (no component, no Output, no rule), and plain ConfigMaps up to `count` objects in all (the Jobs)."""
 
     def program() -> int:
-        made = 0
-        for resource_type, number in sorted(mix.items()):
-            for index in range(number):
-                classes[resource_type](f"{resource_type}-{index}")
-                made += 1
-        floor_program(count - made)()
+        for cls, name, arguments in replay.resources:
+            cls(name, **arguments)
+        floor_program(count - len(replay.resources))()
         return 0
 
     return program
 
 
-def resource_mix(values: dict[str, Any], providers: dict[str, str]) -> Counter[str]:
-    """How many cloud resources of each type the program registers with these config values."""
-    mock = engine.start(PROJECT.name, "bench", full_keys(values, providers))
-    mock.run(our_program)
-    return Counter(r.type for r in mock.registrations if r.custom and r.type.startswith(CLOUD_PACKAGES[1:]))
+def check_replay(replay: Replay) -> None:
+    """The replay registers the same resources, with the same inputs, as the program."""
+    mock = engine.start(PROJECT.name, "bench", {})
+    mock.run(replay_floor_program(replay, len(replay.resources)))
+    registered = Counter(_registered(r) for r in mock.registrations)
+    assert registered == replay.registered, "the replay registers other resources or inputs than the program"
 
 
 @dataclass(frozen=True)
@@ -427,13 +426,15 @@ def measure(
 ) -> Measurement:
     """Best of `repeats`, program and floor alternately (the catalog_config of `size` unless `values`)."""
     values = catalog_config(size) if values is None else values
-    mix = resource_mix(values, providers) if counted != KUBERNETES else Counter()
+    replay = replay_of(values, providers, counted) if counted != KUBERNETES else None
+    if replay is not None:
+        check_replay(replay)
     program_times, floor_times, counts = [], [], set()
     for _ in range(repeats):
         seconds, objects = under_mock_engine(values, our_program, providers, counted)
         program_times.append(seconds)
         counts.add(objects)
-        floor = cloud_floor_program(mix, objects) if mix else floor_program(objects)
+        floor = replay_floor_program(replay, objects) if replay is not None else floor_program(objects)
         seconds, floor_objects = under_mock_engine({}, floor, counted=counted)
         floor_times.append(seconds)
         assert floor_objects == objects, (floor_objects, objects)
@@ -727,10 +728,11 @@ def report(
             f"*program*: a generated stack creating {CLOUD_SIZE[1]} buckets, a third on each of GCS, S3 and Azure "
             f"(read-only data and writable outputs), for {CLOUD_SIZE[0]} teams with {CLOUD_SIZE[2]} runs each; every "
             "other team reaches each cloud through workload identity, the rest with keys in Secrets. *floor*: the "
-            "same engine registering, per cloud resource type, as many resources of the same SDK class with "
-            "constant inputs (pulumi_azure_native's classes alone cost 10 to 20 times a ConfigMap: a score of "
-            "aliases each), and plain ConfigMaps for the Kubernetes objects and Jobs. Best of "
-            f"{CLOUD_REPEATS}, alternately.",
+            "same engine registering the very resources the program registered (cloud resources and Kubernetes "
+            "objects), each through the same SDK class with the inputs the program gave it, as constants (checked "
+            "equal to the program's as the engine receives them): no component, Output or rule; and a plain "
+            "ConfigMap per Job. The classes differ in cost (pulumi_azure_native's bring a score of aliases each, "
+            f"10 to 20 times a ConfigMap), and so do the inputs. Best of {CLOUD_REPEATS}, alternately.",
             "",
             ratio_table("objects", "program s", clouds),
             "",
@@ -742,9 +744,8 @@ def report(
             f"{FILESYSTEM_SIZE[0]} teams with {FILESYSTEM_SIZE[2]} runs each, each team on one cloud, writing one of "
             "its filesystems and reading one of its buckets: the filesystems, their network access, access points and "
             "directory Jobs, a volume and claim per namespace and entry, the buckets, their grants and identities, "
-            "and the SAS Secrets Azure volumes mount with. *floor*: as for cloud buckets, the same SDK classes with "
-            f"constant inputs, and plain ConfigMaps for the Kubernetes objects and Jobs. Best of {CLOUD_REPEATS}, "
-            "alternately.",
+            "and the SAS Secrets Azure volumes mount with. *floor*: as for cloud buckets, the very resources through "
+            f"their SDK classes with constant inputs, and a ConfigMap per Job. Best of {CLOUD_REPEATS}, alternately.",
             "",
             ratio_table("objects", "program s", filesystems),
             "",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import Any, Mapping, Optional, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError, WrapValidator
@@ -113,8 +114,13 @@ class Model(BaseModel):
     @classmethod
     def spelled(cls, field: str, spelling: Spelling) -> str:
         """A field's key in one spelling."""
-        info = cls.model_fields[field]
-        return (info.alias or field) if spelling is Spelling.CONFIG else field
+        return _config_key(cls, field) if spelling is Spelling.CONFIG else field
+
+
+@cache
+def _config_key(model: type[Model], field: str) -> str:
+    # Asked for each setting of each run: pydantic's `model_fields` is a descriptor, slower than the cache.
+    return model.model_fields[field].alias or field
 
 
 class FileModel(Model):

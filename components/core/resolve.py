@@ -42,7 +42,7 @@ def mount_of(item: NamedEntry, nfs_claims: NfsClaims, managed: ManagedCredential
     Built from a checked catalog: not checked again."""
     entry = item.entry
     # Given here, not left to its default: model_construct calls a default factory through inspect.signature.
-    common = {"name": item.name, "read_only": entry.read_only, "pod_annotations": {}}
+    common = {"name": item.name, "read_only": entry.read_only, "node_selector": {}, "pod_annotations": {}}
     if isinstance(entry, HostPathEntry):
         mount = {**common, "mount_path": entry.mount_path, "host_path": entry.host_path, "node_selector": dict(entry.node_selector)}
     elif isinstance(entry, ExistingClaimEntry):

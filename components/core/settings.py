@@ -13,6 +13,7 @@ it names no setting but the ones whose rule needs more than the declaration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
 from ..conventions import is_reserved_key
@@ -65,11 +66,10 @@ def model_layer(
     given under another key: `defaultResources`)."""
     kind = type(model)
     given = {}
-    for name in RUN_SETTINGS:
-        if name != "resources" and name in kind.model_fields:
-            value = getattr(model, name)
-            if value not in (None, [], {}):
-                given[name] = value
+    for name in _layer_settings(kind):
+        value = getattr(model, name)
+        if value not in (None, [], {}):
+            given[name] = value
     resources = resources or getattr(model, "resources", None) or Resources()
     return Layer(
         given,
@@ -78,6 +78,12 @@ def model_layer(
             resources_path or child(path, kind.spelled("resources", spelling)), resources.requests, resources.limits
         ),
     )
+
+
+@cache
+def _layer_settings(kind: type[Model]) -> tuple[str, ...]:
+    """The run settings a model declares, but its resources (a layer holds those apart)."""
+    return tuple(name for name in RUN_SETTINGS if name != "resources" and name in kind.model_fields)
 
 
 def file_layer(settings: FileSettings, gpu_resource: str, tpu_resource: str) -> Layer:

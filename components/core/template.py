@@ -111,8 +111,8 @@ def _refs(
     return tuple(refs)
 
 
-def template_jobs(template: RunTemplateArgs, runs: dict[str, TemplateRun], project: str) -> dict[str, dict[str, Any]]:
-    """Each resolved run's Job manifest, once the template's namespace and ServiceAccount are known.
+def template_job(template: RunTemplateArgs, name: str, run: TemplateRun, project: str) -> dict[str, Any]:
+    """A resolved run's Job manifest, once the template's namespace and ServiceAccount are known.
     `project`: the project runs report to unless the template names one."""
     job_template = JobTemplate(
         team=template.team or template.namespace,
@@ -121,4 +121,4 @@ def template_jobs(template: RunTemplateArgs, runs: dict[str, TemplateRun], proje
         service_account=template.service_account,
         settings=template,
     )
-    return {name: job_manifest(name, run.args, job_template, run.refs) for name, run in runs.items()}
+    return job_manifest(name, run.args, job_template, run.refs)

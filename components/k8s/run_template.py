@@ -1,14 +1,15 @@
 """RunTemplate: the Kubernetes Job specs of a team's training runs, following Polyaxon's mount rules."""
 
-from typing import Any, Optional
+from functools import cached_property
+from typing import Any, Callable, Optional
 
 import pulumi
 
 from ..args import ComponentArgsError, check, typed_args
 from ..core.config import run
 from ..core.job import generate_name
-from ..core.template import TemplateRun, template_jobs, template_runs
-from ..outputs import known_output, whole_output
+from ..core.template import TemplateRun, template_job, template_runs
+from ..outputs import known_output, mapping_output, whole_output
 
 MountArgs = typed_args(run.MountArgs)
 RunArgs = typed_args(run.RunArgs)
@@ -28,7 +29,7 @@ class RunTemplate(pulumi.ComponentResource):
     should execute.
     """
 
-    jobs: pulumi.Output[dict[str, dict[str, Any]]]
+    jobs: pulumi.Output[dict[str, dict[str, Any]]]  # made when first read: see the property
     """Run name -> its Job manifest; secret when any input they are made of is."""
     generate_names: pulumi.Output[dict[str, str]]
     """Run name -> its Job's metadata.generateName (`<run>-`: each submission is a new Job)."""
@@ -45,19 +46,30 @@ class RunTemplate(pulumi.ComponentResource):
                 pulumi.log.warn(f"RunTemplate {name!r}: {warning}", resource=self)
         project = pulumi.get_project()
 
-        def built(resolved: tuple[run.RunTemplateArgs, dict[str, TemplateRun]]) -> dict[str, dict[str, Any]]:
-            return template_jobs(*resolved, project)
+        def built(run_name: str) -> Callable[[tuple[run.RunTemplateArgs, dict[str, TemplateRun]]], dict[str, Any]]:
+            return lambda resolved: template_job(resolved[0], run_name, resolved[1][run_name], project)
 
-        jobs = checked.resolved.apply(built)
-        self.jobs = pulumi.Output.secret(jobs) if checked.known.secret else jobs
+        # An Output per run, not one of every run's Job: Pulumi walks the whole value an apply returns, looking
+        # for unknowns, and the run's Output would walk its Job once more.
+        jobs = {name: checked.resolved.apply(built(name)) for name in checked.known.runs}
+        self._jobs = {name: pulumi.Output.secret(job) for name, job in jobs.items()} if checked.known.secret else jobs
         self.namespace = whole_output(checked.value(lambda template: template.namespace))
         self.generate_names = known_output({run: generate_name(run) for run in checked.known.runs})
         # The specs themselves are left out: a stack that exports them would serialize them once more.
         self.register_outputs({"generateNames": self.generate_names, "namespace": self.namespace})
 
+    @cached_property  # type: ignore[no-redef]
+    def jobs(self) -> pulumi.Output[dict[str, dict[str, Any]]]:
+        """Run name -> its Job manifest, made when first read: one more walk of every Job, which a program reading
+        each run's `job` need not pay."""
+        return mapping_output(self._jobs)
+
     def job(self, run: str) -> pulumi.Output[dict[str, Any]]:
-        """One run's Job manifest."""
-        return self.jobs.apply(lambda jobs: jobs[run])
+        """One run's Job manifest; secret when any input it is made of is."""
+        if run not in self._jobs:
+            runs = ", ".join(self._jobs) or "none"
+            raise KeyError(f"RunTemplate {self.pulumi_resource_name!r} has no run {run!r} (it has {runs})")
+        return self._jobs[run]
 
 
 __all__ = ["ComponentArgsError", "MountArgs", "RunArgs", "RunTemplate", "RunTemplateArgs"]

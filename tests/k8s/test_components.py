@@ -176,10 +176,17 @@ def test_run_template_builds_each_runs_job_from_its_inputs_and_the_outputs_it_is
     assert engine.value(template.namespace) == "ml"
     assert engine.value(template.generate_names) == {"train": "train-", "Eval_1": "eval-1-6e0f074d-"}
     assert jobs["Eval_1"]["metadata"]["generateName"] == "eval-1-6e0f074d-"
-    # A secret input makes the specs secret.
+    # A secret input makes the specs secret, each run's too.
     assert engine.is_secret(template.jobs)
+    assert engine.is_secret(template.job("train"))
     assert engine.value(template.job("train")) == train
     assert (TEMPLATE, "vision", "") in registered(mock)
+
+
+def test_run_template_says_which_runs_it_has_when_asked_for_another(mock):
+    template = mock.run(own_program)
+    with pytest.raises(KeyError, match=r"RunTemplate 'vision' has no run 'eval' \(it has train, Eval_1\)"):
+        template.job("eval")
 
 
 def test_run_template_team_defaults_to_the_namespace(mock):
