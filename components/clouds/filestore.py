@@ -29,7 +29,9 @@ class FilestoreShare(pulumi.ComponentResource):
 
     Each directory it is given gets an NFS path (`<ip>:/<share>/<directory>`) and
     a Filestore CSI source (`modeInstance/<location>/<instance>/<share>`: the
-    driver mounts the whole share).
+    driver mounts the whole share, and its handle is the same for every
+    directory: give it to one PersistentVolume, since the kubelet takes volumes
+    of one handle for one; other namespaces mount their NFS paths).
     """
 
     filesystem_id: pulumi.Output[str]
@@ -41,7 +43,7 @@ class FilestoreShare(pulumi.ComponentResource):
     nfs_paths: pulumi.Output[dict[str, str]]
     """Directory key -> its path on the server."""
     volume_handles: pulumi.Output[dict[str, str]]
-    """Directory key -> the Filestore CSI driver's volume handle (the whole share)."""
+    """Directory key -> the Filestore CSI driver's volume handle (the whole share: one PersistentVolume's)."""
     volume_attributes: pulumi.Output[dict[str, dict[str, str]]]
     """Directory key -> the Filestore CSI driver's attributes (ip, volume)."""
 

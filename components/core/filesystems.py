@@ -141,12 +141,21 @@ def _filesystem(
     assert isinstance(entry, FilesystemEntry)
     granted = _granted_namespaces(item, namespaces)
     whole_share = entry.filesystem == "filestore" and entry.attached == "csi"
-    if whole_share and item.side == "outputs" and len(granted) > 1:
+    if whole_share and len(granted) > 1:
+        # The driver's volume handle names the share alone (modeInstance/<location>/<instance>/<share>), and the
+        # kubelet takes volumes with one handle for one: a second namespace's pod on the same node fails to mount
+        # (kubernetes-sigs/gcp-filestore-csi-driver#464).
+        names = ", ".join(ns.name for ns, _ in granted)
+        why = (
+            "would see each other's outputs: attach it by nfs (each namespace gets its own directory)"
+            if item.side == "outputs"
+            else "would each get a volume of the same handle, which the kubelet takes for one volume (a pod of each "
+            "on one node fails to mount): attach it by nfs (each namespace's volume is its own)"
+        )
         problems.append(
             Problem(
                 entry_path(item.side, item.name, "attach"),
-                f"the Filestore CSI driver mounts the whole share, and namespaces {', '.join(ns.name for ns, _ in granted)} "
-                "would see each other's outputs: attach it by nfs (each namespace gets its own directory)",
+                f"the Filestore CSI driver mounts the whole share, and namespaces {names} {why}",
             )
         )
     volumes = []

@@ -308,6 +308,18 @@ def test_the_filestore_csi_driver_mounting_a_whole_share_serves_one_outputs_name
     assert [v.directory for v in filesystem.volumes] == [""] and filesystem.directories == ("",)
 
 
+def test_the_filestore_csi_driver_serves_one_namespace_a_share_read_only_too():
+    # Its volume handle names the share alone: a volume per namespace would be the same volume to the kubelet.
+    data = {"ckpt": with_keys(FILESTORE, attach="csi", readOnly=True)}
+    problem(stack(data=data), "persistence.data.ckpt.attach", "team-nlp, team-vision", "same handle", "attach it by nfs")
+    one = planned(stack(data=data, teams={"vision": {"namespace": "team-vision", "data": "*", "outputs": "*"}}))
+    (filesystem,) = one.mounted.filesystems
+    assert [v.namespace for v in filesystem.volumes] == ["team-vision"]
+    # By nfs, each namespace's volume is its own.
+    (shared,) = planned(stack(data={"ckpt": with_keys(FILESTORE, readOnly=True)})).mounted.filesystems
+    assert sorted(v.namespace for v in shared.volumes) == ["team-nlp", "team-vision"]
+
+
 def test_the_directories_namespace_is_the_stacks_own():
     teams = {"vision": {"namespace": "polyaxon-storage-system", "outputs": "*"}}
     problem(stack(outputs={"ckpt": FILESTORE}, teams=teams), "teams.vision.namespace", "give the runs another namespace")
