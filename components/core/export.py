@@ -41,6 +41,7 @@ from .model import BucketCredentials, NamedEntry, PlannedExports, TeamAccess, V2
 from .names import DNS_LABEL, DNS_LABEL_MAX
 from .namespaces import granted_entries
 from .resolve import default_outputs_candidates, mount_of
+from .stores import CLOUDS
 from .v2_credentials import GCS_KEY_FILE, GCS_SECRET_MOUNT_PATH, v2_credentials_secrets, v2_secret_name_problems
 
 POLYAXON_06, POLYAXON_V2 = ExportFormat.POLYAXON_06.value, ExportFormat.POLYAXON_V2.value
@@ -189,6 +190,8 @@ class _Granted:
 
     item: NamedEntry
     mount: MountArgs
+    reached: Optional[BucketCredentials] = None
+    """How the team reaches the bucket, when the stack manages its credentials."""
 
     @property
     def name(self) -> str:
@@ -206,13 +209,25 @@ class _Granted:
     def managed(self) -> bool:
         return isinstance(self.item.entry, BucketEntry) and self.item.entry.managed
 
+    @property
+    def csi(self) -> Optional[BucketEntry]:
+        """The bucket entry, when its CSI driver mounts it."""
+        entry = self.item.entry
+        return entry if isinstance(entry, BucketEntry) and entry.csi else None
+
+    @property
+    def pod_identity(self) -> bool:
+        """Mounted by its CSI driver with the pod's own cloud identity (its ServiceAccount's), not a Secret's."""
+        return self.csi is not None and self.reached is not None and self.reached.workload_identity
+
 
 def _granted(config: StackConfig, team: TeamAccess, facts: _Facts) -> list[_Granted]:
     """The team's entries, data then outputs, each by name, as its runs mount them."""
     claims = facts.claims.get(team.namespace, {})
     managed = facts.credentials.get(team.name, {})
     return [
-        _Granted(item, mount_of(item, claims, managed)) for item in granted_entries(config.persistence, [team])
+        _Granted(item, mount_of(item, claims, managed), managed.get((item.side, item.name)))
+        for item in granted_entries(config.persistence, [team])
     ]
 
 
@@ -281,7 +296,7 @@ def _entry_06(team: TeamAccess, granted: _Granted, problems: list[Problem], warn
     """One entry as 0.6's VolumeSchema (`mountPath`, `existingClaim` | `hostPath`, `readOnly`) or StoreSchema
     (`store`, `bucket`, `secret`, `secretKey`) has it."""
     mount, entry = granted.mount, granted.item.entry
-    problems.extend(_v06_problems(granted))
+    problems.extend(_v06_problems(team, granted))
     if mount.is_volume:
         values: dict[str, Any] = {"mountPath": mount.mount_path}
         if mount.host_path is not None:
@@ -314,10 +329,24 @@ def _entry_06(team: TeamAccess, granted: _Granted, problems: list[Problem], warn
     return values
 
 
-def _v06_problems(granted: _Granted) -> list[Problem]:
-    """What 0.6 cannot do with an entry. (Buckets mounted with CSI: a gcs one, since 0.6 cannot annotate
-    its pods, and an s3 or azure one under workload identity, which needs runs-<team>, belong here.)"""
-    mount = granted.mount
+def _v06_problems(team: TeamAccess, granted: _Granted) -> list[Problem]:
+    """What 0.6 cannot do with an entry."""
+    mount, csi = granted.mount, granted.csi
+    if csi is not None and (mount.pod_annotations or granted.pod_identity):
+        annotations = ", ".join(f'{key}: "{value}"' for key, value in mount.pod_annotations.items())
+        why = (
+            f"only into pods annotated {annotations}, and Polyaxon 0.6 cannot annotate its runs' pods"
+            if annotations
+            else f"with the pod's own cloud identity, that of {team.service_account}, and Polyaxon 0.6 runs its pods "
+            "under its own service account"
+        )
+        return [
+            Problem(
+                granted.path,
+                f"its CSI driver ({CLOUDS[csi.store].bucket_csi_driver}) mounts it {why}: export this team for "
+                "polyaxon-v2, or grant it an entry of the bucket without mount: csi",
+            )
+        ]
     if granted.managed and mount.secret_key is not None and not ENV_KEY_06.fullmatch(mount.secret_key):
         return [
             Problem(
@@ -462,6 +491,9 @@ def _connection(
     if mount.is_volume and mount.read_only:
         schema["readOnly"] = True
     connection: dict[str, Any] = {"name": granted.name, "kind": kind, "schema": schema}
+    if mount.pod_annotations:
+        # Onto the pods of runs using it: the GCS FUSE CSI driver mounts only into annotated pods.
+        connection["annotations"] = dict(mount.pod_annotations)
     secret = _connection_secret(team, granted, secrets, warnings)
     if secret is not None:
         connection["secret"] = secret
@@ -477,18 +509,13 @@ def _connection_secret(
 ) -> Optional[dict[str, Any]]:
     """docs/export.md §4: the Secret a bucket connection reads its credentials from, in v2's layout."""
     mount = granted.mount
+    if granted.pod_identity:
+        warnings.append(_run_as_team(team, granted, "is mounted by its CSI driver with the pod's own cloud identity"))
     if mount.is_volume:
         return None
     store = mount.store or ""
     if mount.workload_identity:
-        warnings.append(
-            Problem(
-                granted.path,
-                f"is reached through workload identity (no secret): operations using it must set "
-                f"environment.serviceAccountName: {team.service_account}; the chart's own <release>-runs-sa is bound "
-                "to nothing",
-            )
-        )
+        warnings.append(_run_as_team(team, granted, "is reached through workload identity (no secret)"))
         if store == "azure":
             warnings.append(
                 Problem(
@@ -520,6 +547,15 @@ def _connection_secret(
     if store == "gcs":
         reference["mountPath"] = GCS_SECRET_MOUNT_PATH
     return reference
+
+
+def _run_as_team(team: TeamAccess, granted: _Granted, how: str) -> Problem:
+    """A bucket reached as the team's ServiceAccount: v2 operations using it must run as that account."""
+    return Problem(
+        granted.path,
+        f"{how}: operations using it must set environment.serviceAccountName: {team.service_account}; the chart's "
+        "own <release>-runs-sa is bound to nothing",
+    )
 
 
 def _store_warnings(config: StackConfig, name: str) -> list[Problem]:

@@ -6,7 +6,21 @@ the oracle is what a run of that team mounts: the export must name exactly that.
 
 from __future__ import annotations
 
-from export_support import CLAIM, RESULTS, V06, credentials_ref, export, export_problems, job_of, job_volume, teams
+import pytest
+
+from export_support import (
+    CLAIM,
+    CORPUS_CSI,
+    POD_IDENTITY,
+    RESULTS,
+    V06,
+    credentials_ref,
+    export,
+    export_problems,
+    job_of,
+    job_volume,
+    teams,
+)
 
 # --- the mapping ---------------------------------------------------------------------------------
 
@@ -243,3 +257,25 @@ def test_random_outputs_selection_is_warned_about():
         "persistence.outputsSelection: random is not exported: Polyaxon 0.6 runs that name no outputs take the first "
         "outputs entry by name; runs of this stack pick by a stable hash"
     ]
+
+
+@pytest.mark.parametrize(
+    "store, why",
+    [
+        ("gcs", 'gcsfuse.csi.storage.gke.io) mounts it only into pods annotated gke-gcsfuse/volumes: "true"'),
+        ("s3", "s3.csi.aws.com) mounts it with the pod's own cloud identity, that of runs-vision"),
+        ("azure", "blob.csi.azure.com) mounts it with the pod's own cloud identity, that of runs-vision"),
+    ],
+)
+def test_a_bucket_its_csi_driver_mounts_into_annotated_pods_or_as_the_pod_is_an_error(store, why):
+    config = teams({"corpus": CORPUS_CSI[store]}, {"results": RESULTS}, cluster={"workloadIdentity": POD_IDENTITY[store]})
+    (problem,) = export_problems(config, V06, "vision")
+    assert problem.startswith("persistence.data.corpus: its CSI driver (") and why in problem
+    assert problem.endswith("export this team for polyaxon-v2, or grant it an entry of the bucket without mount: csi")
+
+
+def test_an_azure_container_mounted_by_csi_with_its_sas_is_the_claim_of_the_teams_namespace():
+    config = teams({"corpus": CORPUS_CSI["azure"]}, {"results": RESULTS})
+    values, _ = export(config, V06, "vision")
+    claim = job_volume(job_of(config, "resnet"), "/data/corpus")["persistentVolumeClaim"]["claimName"]
+    assert values["persistence"]["data"]["corpus"] == {"mountPath": "/data/corpus", "existingClaim": claim, "readOnly": True}

@@ -11,18 +11,38 @@ import re
 
 import pytest
 
+from components.core.errors import ConfigError
+from components.core.export import polyaxon_values
 from conftest import PROJECT_DIR, STACKS
-from export_support import V06, V2, polyaxon2_verdicts, problems_06, shipped_exports, shipped_stack
+from export_support import (
+    UNSERVED,
+    V06,
+    V2,
+    polyaxon2_verdicts,
+    problems_06,
+    shipped_exports,
+    shipped_stack,
+    shipped_teams,
+)
 
 
-def test_every_shipped_stack_exports_both_formats_for_every_team():
+def test_every_shipped_stack_exports_both_formats_for_every_team_0_6_can_serve():
     exported = {format: [label for label, _, _ in shipped_exports(format)] for format in (V06, V2)}
     expected = []
     for name in STACKS:
         config, _ = shipped_stack(name)
         expected += [f"{name}/{team}" for team in (sorted(config.teams) if config.teams else [config.namespace])]
-    assert exported == {V06: expected, V2: expected}
-    assert "gcp/vision" in expected and "dev/polyaxon" in expected
+    assert exported == {V06: [label for label in expected if label not in UNSERVED[V06]], V2: expected}
+    assert "gcp/vision" in expected and "dev/polyaxon" in expected and UNSERVED[V06] < set(expected)
+
+
+def test_the_shipped_teams_0_6_cannot_serve_are_refused_at_their_csi_bucket():
+    for label, config, providers, team in shipped_teams():
+        if label in UNSERVED[V06]:
+            with pytest.raises(ConfigError) as caught:
+                polyaxon_values(config, V06, team, providers)
+            (problem,) = caught.value.problems
+            assert (problem.path, "Polyaxon 0.6" in problem.message) == ("persistence.data.corpus", True), label
 
 
 def test_polyaxon_2_accepts_every_v2_export_of_the_shipped_stacks():

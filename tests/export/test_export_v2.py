@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from components.conventions import READ_ONLY, READ_WRITE
 from components.core.v2_credentials import v2_credentials_secrets
 from conftest import plan
 from export_support import (
     CLAIM,
+    CORPUS_CSI,
+    POD_IDENTITY,
     PROVIDERS,
     RESULTS,
     V2,
@@ -203,6 +207,30 @@ def test_workload_identity_buckets_have_no_secret_and_operations_must_run_as_the
         "environment.serviceAccountName: runs-vision; the chart's own <release>-runs-sa is bound to nothing"
         for name in ("corpus", "imagenet")
     ]
+
+
+@pytest.mark.parametrize("store", ["gcs", "s3", "azure"])
+def test_a_bucket_mounted_by_csi_is_the_teams_claim_its_pods_annotated_as_the_driver_needs_and_run_as_the_team(store):
+    config = teams({"corpus": CORPUS_CSI[store]}, {"results": RESULTS}, cluster={"workloadIdentity": POD_IDENTITY[store]})
+    values, warnings = export(config, V2, "vision")
+    corpus, job = connection(values, "corpus"), job_of(config, "resnet")
+    assert (corpus["kind"], corpus["schema"]) == (
+        "volume_claim",
+        {"volumeClaim": job_volume(job, "/data/corpus")["persistentVolumeClaim"]["claimName"], "mountPath": "/data/corpus",
+         "readOnly": True},
+    )  # fmt: skip
+    # What the stack's own runs carry for it, Polyaxon's runs get from the connection (gcsfuse mounts only there).
+    own = {key: value for key, value in job["spec"]["template"]["metadata"]["annotations"].items() if "gcsfuse" in key}
+    assert corpus.get("annotations", {}) == own == ({"gke-gcsfuse/volumes": "true"} if store == "gcs" else {})
+    assert warnings == [
+        "persistence.data.corpus: is mounted by its CSI driver with the pod's own cloud identity: operations using it "
+        "must set environment.serviceAccountName: runs-vision; the chart's own <release>-runs-sa is bound to nothing"
+    ]
+
+
+def test_an_azure_container_mounted_by_csi_with_its_sas_needs_no_service_account():
+    values, warnings = export(teams({"corpus": CORPUS_CSI["azure"]}, {"results": RESULTS}), V2, "vision")
+    assert "annotations" not in connection(values, "corpus") and warnings == []
 
 
 def test_an_azure_container_through_workload_identity_is_warned_unproven():
