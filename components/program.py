@@ -26,7 +26,7 @@ from .clouds.wiring import (
     register_cloud,
     service_account_annotations,
 )
-from .core.clouds import sas_expiry_warnings
+from .core.clouds import reported_secret_warnings, sas_expiry_warnings
 from .core.config.catalog import NfsEntry
 from .core.config.run import JobSettings, MountArgs, TeamBounds
 from .core.config.stack import parse_stack, text_keys
@@ -145,6 +145,8 @@ def main(base_dir: Path) -> StackComponents:
         raise pulumi.RunError(error.report()) from None
     # The clock is read for this warning only, never for what is registered: previews stay stable.
     for warning in sas_expiry_warnings(plan.clouds, datetime.now(timezone.utc)):
+        pulumi.log.warn(str(warning))
+    for warning in reported_secret_warnings(plan.clouds, plan.mounted, config.secret_providers):
         pulumi.log.warn(str(warning))
     if not config.values.keys() & STRUCTURED_KEYS:
         found = f"; the config has {', '.join(config.others)}: was the project renamed?" if config.others else ""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, cli
+from conftest import PROJECT, PROJECT_DIR, cli
 
 from components import program
 from components.offline import engine
@@ -169,3 +169,34 @@ def test_whatever_derives_from_a_secret_key_is_secret(key):
     for kind in ("kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange"):
         assert ("spec" in by_type[kind].secret_inputs) == layout_secret, kind
     assert ("metadata" in by_type["kubernetes:core/v1:Namespace"].secret_inputs) == layout_secret
+
+
+@pytest.mark.parametrize(
+    "stack, key, where",
+    [
+        ("gcp-files", "gcp:project", "service account emails"),
+        ("aws-files", "aws:region", "as the region of each resource it creates"),
+        ("azure", "azure-native:location", "as the location of each resource it creates"),
+        ("azure-files", "azure-native:subscriptionId", "/subscriptions/<id>/"),
+    ],
+)
+def test_a_provider_setting_its_provider_reports_in_plain_text_is_warned_about_when_set_as_a_secret(stack, key, where):
+    values = dict(PROJECT.stack_config(PROJECT.stack_file(stack)).values)
+    values.setdefault(key, "00000000-0000-0000-0000-00000000abcd")
+
+    def warned(*secret: str) -> list[str]:
+        mock = engine.start(PROJECT.name, stack, values, secret)
+        mock.run(lambda: program.main(PROJECT_DIR))
+        return [warning for warning in mock.warnings if "set as a secret" in warning]
+
+    (warning,) = warned(key)
+    assert warning.startswith(f"{key}: is set as a secret, but the {key.split(':')[0]} provider reports it in plain text (")
+    assert where in warning and warning.endswith("whoever reads the stack's state reads it")
+    assert warned() == []
+
+
+def test_a_secret_provider_setting_of_a_cloud_the_stack_makes_nothing_in_is_not_warned_about():
+    values = {**PROJECT.stack_config(PROJECT.stack_file("dev")).values, "gcp:project": "acme-ml", "aws:region": "eu-west-1"}
+    mock = engine.start(PROJECT.name, "dev", values, ["gcp:project", "aws:region"])
+    mock.run(lambda: program.main(PROJECT_DIR))
+    assert not [warning for warning in mock.warnings if "set as a secret" in warning]

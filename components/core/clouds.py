@@ -21,13 +21,14 @@ from .model import (
     BucketCredentials,
     CloudGrant,
     CloudPlan,
+    MountedStoragePlan,
     PlannedBucket,
     TeamAccess,
     TeamCloudAccess,
 )
 from .limits import LIMITS
 from .names import a, digest, dns_label
-from .stores import CLOUDS
+from .stores import CLOUDS, FILESYSTEMS
 
 WORKLOAD_IDENTITY_KEYS = {store: cloud.workload_identity for store, cloud in CLOUDS.items()}
 """The key of cluster.workloadIdentity for each store."""
@@ -385,3 +386,25 @@ def sas_expiry_warnings(clouds: Sequence[CloudPlan], now: datetime) -> list[Prob
                     )
                 )
     return warnings
+
+
+def reported_secret_warnings(
+    clouds: Sequence[CloudPlan], mounted: MountedStoragePlan, secret: Iterable[str]
+) -> list[Problem]:
+    """Provider settings set as secrets that a cloud the stack creates resources in reports in plain text anyway:
+    the state shows them whatever the config says."""
+    used = {cloud.store for cloud in clouds} | {
+        FILESYSTEMS[plan.item.entry.filesystem].store for plan in mounted.filesystems  # type: ignore[union-attr]
+    }
+    return [
+        Problem(
+            key,
+            f"is set as a secret, but the {CLOUDS[store].provider} provider reports it in plain text "
+            f"({CLOUDS[store].reported[key]}), and Pulumi encrypts no resource id and no value a provider computes: "
+            "whoever reads the stack's state reads it",
+        )
+        for store in CLOUDS
+        if store in used
+        for key in CLOUDS[store].settings
+        if key in secret
+    ]

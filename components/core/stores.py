@@ -9,8 +9,8 @@ bucket or filesystem of a cloud never loads that cloud's SDK.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Cloud:
     """The CSI driver attaching its filesystem (`attach: csi`)."""
     csi_pod_annotation: Optional[tuple[str, str]] = None
     """The annotation a pod mounting its buckets through CSI carries (GKE injects the gcsfuse sidecar for it)."""
+    reported: Mapping[str, str] = field(default_factory=dict)
+    """Where its provider reports each of its settings in plain text, a secret one too."""
 
 
 GCS = Cloud(
@@ -69,6 +71,10 @@ GCS = Cloud(
     filesystem_component="FilestoreShare",
     filesystem_csi_driver="filestore.csi.storage.gke.io",
     csi_pod_annotation=("gke-gcsfuse/volumes", "true"),
+    reported={
+        "gcp:project": "in the ids of what it creates (projects/<project>/...) and in service account emails",
+        "gcp:region": "as the region of what it creates",
+    },
 )
 S3 = Cloud(
     store="s3",
@@ -87,6 +93,9 @@ S3 = Cloud(
     filesystem_module="components.clouds.efs",
     filesystem_component="EfsFileSystem",
     filesystem_csi_driver="efs.csi.aws.com",
+    reported={
+        "aws:region": "as the region of each resource it creates; EFS DNS names and Mountpoint's mount options carry it too"
+    },
 )
 AZURE = Cloud(
     store="azure",
@@ -105,6 +114,10 @@ AZURE = Cloud(
     filesystem_module="components.clouds.azure_files",
     filesystem_component="AzureFileShare",
     filesystem_csi_driver="file.csi.azure.com",
+    reported={
+        "azure-native:location": "as the location of each resource it creates",
+        "azure-native:subscriptionId": "in the ids of what it creates (/subscriptions/<id>/...)",
+    },
 )
 
 CLOUDS: dict[str, Cloud] = {cloud.store: cloud for cloud in (GCS, S3, AZURE)}

@@ -18,8 +18,10 @@ from components.core.clouds import (
     AKS_USE_LABEL,
     credentials_secret_name,
     identity_name,
+    reported_secret_warnings,
     sas_expiry_warnings,
 )
+from components.core.stores import CLOUDS
 
 PROVIDERS = {
     "gcp:project": "acme-ml",
@@ -444,3 +446,20 @@ def test_a_runs_own_pod_labels_never_replace_polyaxon_storages():
     labels = job(config, "train")["spec"]["template"]["metadata"]["labels"]
     # The workload identity label wins over the run's own labels; ours over both.
     assert labels["polyaxon-storage/run"] == "train" and labels[AKS_USE_LABEL] == "true" and labels["tier"] == "gold"
+
+
+def test_every_provider_setting_says_where_its_provider_reports_it():
+    # What reported_secret_warnings tells a platform engineer who set one as a secret.
+    for cloud in CLOUDS.values():
+        assert set(cloud.reported) == set(cloud.settings), cloud.store
+
+
+def test_a_secret_provider_setting_is_warned_about_where_its_cloud_has_resources_only():
+    planned = plan(catalog({"d": created_azure()}), providers=PROVIDERS)
+    found = [str(w) for w in reported_secret_warnings(planned.clouds, planned.mounted, {"azure-native:location", "gcp:project"})]
+    assert found == [
+        "azure-native:location: is set as a secret, but the azure-native provider reports it in plain text (as the "
+        "location of each resource it creates), and Pulumi encrypts no resource id and no value a provider computes: "
+        "whoever reads the stack's state reads it"
+    ]
+    assert reported_secret_warnings(planned.clouds, planned.mounted, set()) == []

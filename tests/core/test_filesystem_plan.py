@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from components.core.clouds import reported_secret_warnings
 from components.core.errors import ConfigError
 from components.core.filesystems import directories_script
 from components.core.security import restricted_violations
@@ -450,3 +451,13 @@ def test_the_polystores_warning_names_only_teams_reaching_a_container_by_its_url
     url = {key: value for key, value in BLOB_CSI.items() if key not in ("mount", "mountPath")}
     (warning,) = polystores(stack(data={"corpus": url}))
     assert warning.startswith("cluster.workloadIdentity.aks: teams nlp reach Azure containers")
+
+
+@pytest.mark.parametrize(
+    "entry, key", [(FILESTORE, "gcp:project"), (EFS, "aws:region"), (AZURE_FILES, "azure-native:subscriptionId")]
+)
+def test_a_filesystem_alone_makes_its_clouds_secret_provider_settings_warned_about(entry, key):
+    found = planned(stack(outputs={"ckpt": entry}))
+    assert not found.clouds  # no bucket: the filesystem is what the provider reports the setting in
+    (warning,) = reported_secret_warnings(found.clouds, found.mounted, {key})
+    assert str(warning).startswith(f"{key}: is set as a secret, but the ")
