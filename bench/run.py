@@ -24,10 +24,10 @@ generated stack with buckets created on all three clouds (20 teams, 30
 buckets, 200 runs), and one creating managed filesystems and mounting buckets
 through CSI on all three clouds, each against the engine registering the very
 resources the program registered, through the same SDK classes with the same
-inputs as constants (checked equal), and a ConfigMap per Job. Then the time to resolve one run in a stack with few
-and with many other runs, the import time of `render dev` against a bare `import
-pulumi_kubernetes`, and which cloud SDKs rendering each stack in stacks/
-imports. Results go to stdout, and with --write to bench/results.md.
+inputs as constants (checked equal), and a ConfigMap per Job. Then the time to
+resolve one run in a stack with few and with many other runs, the import time
+of `render dev` against a bare `import pulumi_kubernetes`, and which cloud SDKs
+rendering each stack in stacks/ imports. Results go to stdout, and with --write to bench/results.md.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ import pulumi_kubernetes as kubernetes  # noqa: E402
 from components.core.config.catalog import BucketEntry, FilesystemEntry  # noqa: E402
 from components.core.config.stack import namespace_values, parse_stack_config  # noqa: E402
 from components.core.plan import plan_run, plan_stage  # noqa: E402
-from components.core.stores import FILESYSTEMS  # noqa: E402
+from components.core.stores import CLOUDS, FILESYSTEMS  # noqa: E402
 from components.offline import engine  # noqa: E402
 from components.offline.project import Project  # noqa: E402
 from components.offline.render import render  # noqa: E402
@@ -97,7 +97,7 @@ CLOUD_PROVIDERS = {
 }
 KUBERNETES, CLOUD_PACKAGES = ("kubernetes:",), ("kubernetes:", "gcp:", "aws:", "azure-native:")
 RESOLUTION_TEAMS, RESOLUTION_RUNS_PER_TEAM = 10, (3, 500)
-STORE_SDKS = {"gcs": "pulumi_gcp", "s3": "pulumi_aws", "azure": "pulumi_azure_native"}
+STORE_SDKS = {store: cloud.sdk for store, cloud in CLOUDS.items()}
 STACKS = PROJECT.stack_names()
 
 
@@ -328,7 +328,8 @@ def floor_program(count: int) -> Callable[[], int]:
     return program
 
 
-SDK_PACKAGES = {"kubernetes": "pulumi_kubernetes", "gcp": "pulumi_gcp", "aws": "pulumi_aws", "azure-native": "pulumi_azure_native"}
+# Each Pulumi package the program registers resources of, by its type prefix: its SDK's top-level module.
+SDK_PACKAGES = {"kubernetes": "pulumi_kubernetes", **{cloud.provider: cloud.sdk for cloud in CLOUDS.values()}}
 
 
 def sdk_class(resource_type: str) -> type:
